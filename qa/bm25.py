@@ -1,0 +1,83 @@
+"""Lexical retrieval with bm25s: exact names, dates and rare words that embeddings blur.
+
+Text is lower-cased, accent-folded (so "Lévy" matches "Levy"), split into words, stripped of
+English stop words and stemmed with Snowball; the same function serves chunks and questions.
+bm25s saves its index as JSON and NumPy arrays (no pickle) in its own folder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@cache
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: the form both documents and questions are matched in."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    stop = _stopwords()
+    stem = _stemmer().stemWords
+    return [stem([w for w in _WORD.findall(fold(t)) if w not in stop]) for t in texts]
+
+
+class BM25Index:
+    """A bm25s index over chunk texts; results are positions in the chunk list."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> BM25Index:
+        import bm25s
+
+        model = bm25s.BM25()
+        corpus = tokenize(texts)
+        if corpus:
+            model.index(corpus, show_progress=False)
+        return cls(model)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+
+    @property
+    def size(self) -> int:
+        return int(self.model.scores.get("num_docs", 0)) if self.model.scores else 0
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(position, score) of the best ``k`` chunks sharing at least one word with the query."""
+        tokens = tokenize([query])[0]
+        k = min(k, self.size)
+        if not tokens or k == 0:
+            return []
+        docs, scores = self.model.retrieve([tokens], k=k, show_progress=False, n_threads=1)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]

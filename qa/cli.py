@@ -1,0 +1,130 @@
+"""The ``qa`` command: index a folder, search it. User mistakes get one line, not a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from qa.config import MODES, PRECISIONS, ConfigError, Settings, default_corpus_dir
+from qa.index import IndexProblem, build
+from qa.retrieval import Hit, QueryError, open_searcher, say
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index-dir",
+        type=Path,
+        default=None,
+        help="index folder (default: $QA_INDEX_DIR or vectors/)",
+    )
+    parser.add_argument("--model", help="local sentence-transformers model folder ($QA_MODEL)")
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, help="embedding precision ($QA_PRECISION)"
+    )
+    parser.add_argument("--chunk-tokens", type=int, help="chunk budget in model tokens")
+    parser.add_argument("--chunk-overlap", type=int, help="sentences repeated between chunks")
+    parser.add_argument("--batch-size", type=int, help="embedding batch size")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="qa", description="Private question answering over your own documents."
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ix = sub.add_parser("index", help="(re)build the index from a folder of documents")
+    ix.add_argument("folder", nargs="?", type=Path, help="documents folder (default: seeds/)")
+    ix.add_argument("--rebuild", action="store_true", help="rebuild everything from scratch")
+    ix.add_argument("--quiet", action="store_true", help="no progress bars")
+    _common(ix)
+
+    se = sub.add_parser("search", help="the passages that best match a question")
+    se.add_argument("query", help="the question or keywords")
+    se.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
+    se.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    se.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
+    _common(se)
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        index_dir=args.index_dir,
+        model=args.model,
+        precision=args.precision,
+        chunk_tokens=args.chunk_tokens,
+        chunk_overlap=args.chunk_overlap,
+        batch_size=args.batch_size,
+        k=getattr(args, "k", None),
+        mode=getattr(args, "mode", None),
+    )
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    folder = args.folder or default_corpus_dir()
+    started = time.perf_counter()
+    index = build(folder, settings, progress=not args.quiet, warn=say)
+    counts = index.manifest["counts"]
+    model = index.manifest["model"]
+    say(
+        f"indexed {counts['documents']} documents, {counts['chunks']} chunks into "
+        f"{settings.index_dir}/ in {time.perf_counter() - started:.1f} s "
+        f"({model['name']}, {model['precision']})"
+    )
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    hits = open_searcher(settings).search(args.query, k=settings.k)
+    if args.json:
+        out = {
+            "query": args.query,
+            "k": settings.k,
+            "index_dir": str(settings.index_dir),
+            "hits": [h.to_json() for h in hits],
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        print("\n\n".join(_format_hit(h) for h in hits) if hits else "no passages in the index")
+    return 0
+
+
+def _format_hit(hit: Hit) -> str:
+    where = ", ".join(
+        f"{s.path}:{s.start}-{s.end}" + (f" p.{s.page}" if s.page else "") for s in hit.sources
+    )
+    title = hit.sources[0].title if hit.sources else ""
+    return f"{hit.rank}. [{hit.score:.3f}] {where}  — {title}\n   {hit.text}"
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if not args.command:
+        p.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except (IndexProblem, QueryError, ConfigError, FileNotFoundError, NotADirectoryError) as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qa: interrupted; the index was left as it was", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

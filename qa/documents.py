@@ -1,0 +1,306 @@
+"""Load a folder of documents (txt, md, html, pdf) into immutable `Document` records.
+
+Every character offset used elsewhere (chunks, citations) refers to `Document.text`, so
+loaders only ever normalise line endings, drop a leading BOM and trim the *tail*.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import hashlib
+import io
+import os
+import re
+import stat
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any
+
+import charset_normalizer
+import lxml.etree
+import lxml.html
+import pypdf
+import trafilatura
+from tqdm import tqdm
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded file; `text` is the exact string all offsets refer to."""
+
+    id: str
+    path: str
+    title: str
+    text: str
+    content_hash: str
+    format: str
+    pages: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding `offset`, so answers can cite "p. 3"; None without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
+
+
+class SkipFile(Exception):
+    """A file we deliberately do not index; the reason (str(exc)) is shown to the user."""
+
+
+_FORMATS = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMATS)
+
+_TITLE_MAX = 200
+_SHORT_LINE_WORDS = 10  # boilerplate lines ("Leave a Reply", "Back to top") are this short
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)  # UTF-32-LE first: its BOM starts like UTF-16-LE's
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # Cc minus \t \n \f \r
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Tag names, space-separated. Dropped: page chrome and code; block: ends a line of text.
+_DROP_TAGS = "script style nav header footer aside noscript form template iframe svg button"
+_BLOCK_TAGS = "p div br li tr td th pre blockquote section article main h1 h2 h3 h4 h5 h6 dd dt"
+
+
+def boilerplate_start(text: str) -> int:
+    """Offset where trailing web boilerplate begins, len(text) if there is none.
+
+    Rule: walk non-blank lines from the end; lines under 10 words are boilerplate-like
+    ("Related Articles", "Leave a Reply", "Back to top button"); stop at the first longer
+    line. Cut only if that trailing run has at least 2 lines (one short last line is
+    often a genuine sign-off) and a substantial line exists before it (a text made only of
+    short lines is a list or poem, not an article with a footer).
+    """
+    cut, run, end = len(text), 0, len(text)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            if len(line.split()) >= _SHORT_LINE_WORDS:
+                return cut if run >= 2 else len(text)
+            cut, run = start, run + 1
+        end = start - 1
+    return len(text)
+
+
+def _decode(data: bytes, declared: str | None = None) -> str:
+    """Bytes to text: BOM, then strict UTF-8, then the declared charset, then detection."""
+    text = next(
+        (data.decode(enc, errors="replace") for bom, enc in _BOMS if data.startswith(bom)), None
+    )
+    if text is None:
+        if b"\x00" in data[:8192]:
+            raise SkipFile("looks binary")
+        for encoding in ("utf-8", declared):
+            try:
+                text = data.decode(encoding) if encoding else None
+            except (UnicodeDecodeError, LookupError):
+                continue
+            if text is not None:
+                break
+        if text is None:
+            matches = charset_normalizer.from_bytes(data)
+            best = matches.best()
+            if best is None:
+                raise SkipFile("unknown text encoding")
+            # The detector often ranks cp1250/cp1257 above cp1252 for French or German;
+            # when cp1252 is (nearly) as clean, the common Western legacy encoding wins.
+            western = [
+                m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos + 0.05
+            ]
+            text = str(western[0] if western else best)
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SkipFile("empty file")
+    sample = text[:65536]
+    if len(_CONTROL.findall(sample)) > 0.05 * len(sample):
+        raise SkipFile("looks binary")
+    return text
+
+
+def _first_line_title(text: str, markdown: bool = False) -> str:
+    """First line with a letter or digit (skips "---" rules), whitespace collapsed."""
+    for raw in text.split("\n"):
+        line = " ".join((raw.lstrip().lstrip("#") if markdown else raw).split())
+        if any(ch.isalnum() for ch in line):
+            return line[:_TITLE_MAX].rstrip()
+    return ""
+
+
+def _html_title(tree: Any) -> str:
+    """<title>, else og:title, else the first <h1>."""
+    for found in (
+        tree.xpath("string(//title)"),
+        tree.xpath("string(//meta[@property='og:title']/@content)"),
+        tree.xpath("string(//h1)"),
+    ):
+        title = " ".join(str(found).split())
+        if title:
+            return title[:_TITLE_MAX].rstrip()
+    return ""
+
+
+def _html_fallback_text(tree: Any) -> str:
+    """Block text of the page minus scripts and chrome, for pages trafilatura rejects."""
+    lxml.etree.strip_elements(tree, lxml.etree.Comment, *_DROP_TAGS.split(), with_tail=False)
+    for el in tree.iter(*_BLOCK_TAGS.split()):
+        el.text, el.tail = "\n" + (el.text or ""), "\n" + (el.tail or "")
+    body = tree.find("body")
+    lines = (
+        " ".join(line.split())
+        for line in str((tree if body is None else body).text_content()).split("\n")
+    )
+    return "\n".join(line for line in lines if line)
+
+
+def _read_html(data: bytes) -> tuple[str, str]:
+    """Main text (trafilatura, lxml fallback) and title of an HTML page."""
+    match = _META_CHARSET.search(data[:4096])
+    html = _XML_DECL.sub("", _decode(data, match.group(1).decode() if match else None), 1)
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (lxml.etree.LxmlError, ValueError) as exc:
+        raise SkipFile(f"unreadable HTML: {exc}") from exc
+    title = _html_title(tree)
+    try:
+        text = trafilatura.extract(
+            html,
+            output_format="txt",
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+        )
+    except Exception:  # trafilatura fails in many internal ways; the fallback copes
+        text = None
+    text = (text or _html_fallback_text(tree)).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SkipFile("no text in HTML")
+    return text, title
+
+
+def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...]]:
+    """Pages joined by blank lines, title, and each page's start offset."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = bool(reader.decrypt(""))
+            except Exception:  # e.g. AES without the optional crypto backend
+                opened = False
+            if not opened:
+                raise SkipFile("encrypted PDF")
+        texts = [
+            (page.extract_text() or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+            for page in reader.pages
+        ]
+        title = str((reader.metadata.title if reader.metadata else None) or "")
+    except SkipFile:
+        raise
+    except Exception as exc:  # pypdf raises far more than PyPdfError on broken files
+        raise SkipFile(f"unreadable PDF: {exc}") from exc
+    if not any(t.strip() for t in texts):
+        raise SkipFile("no text layer (scanned PDF?)")
+    starts, pos = [], 0
+    for page_text in texts:
+        starts.append(pos)
+        pos += len(page_text) + 2
+    return "\n\n".join(texts), " ".join(title.split())[:_TITLE_MAX], tuple(starts)
+
+
+def _display_path(path: Path, root: Path, display_root: str) -> str:
+    """The path as the user would type it: their root plus the relative path."""
+    return PurePath(display_root, path.relative_to(root)).as_posix()
+
+
+def load_file(path: Path, root: Path, display_root: str) -> Document:
+    """Load one file; raises SkipFile (never OSError) so one bad file never stops a run."""
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SkipFile(f"unsupported format {path.suffix or '(no extension)'}")
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block read_bytes forever
+            raise SkipFile("not a regular file")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise SkipFile("empty file")
+    pages: tuple[int, ...] = ()
+    if fmt == "pdf":
+        text, title, pages = _read_pdf(data)
+    else:
+        text, title = _read_html(data) if fmt == "html" else (_decode(data), "")
+        text = text[: boilerplate_start(text)].rstrip()
+    rel = path.relative_to(root).as_posix()
+    return Document(
+        id=hashlib.blake2b(rel.encode(), digest_size=8).hexdigest(),
+        path=_display_path(path, root, display_root),
+        title=title or _first_line_title(text, markdown=fmt == "md") or path.stem,
+        text=text,
+        content_hash=hashlib.blake2b(data, digest_size=16).hexdigest(),
+        format=fmt,
+        pages=pages,
+    )
+
+
+def iter_files(root: Path) -> list[Path]:
+    """All non-hidden files under root, sorted; directory symlinks are not followed (loops)."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(Path(dirpath, f) for f in filenames if not f.startswith("."))
+    return sorted(found)
+
+
+def _print_warning(message: str) -> None:
+    """Default warn: one line on stderr, written around any progress bar."""
+    tqdm.write(f"warning: {message}", file=sys.stderr)
+
+
+def load_folder(
+    root: str | Path,
+    warn: Callable[[str], None] | None = None,
+    progress: bool = False,
+) -> list[Document]:
+    """Load every supported file under root (or the single file root); warn about the rest."""
+    warn = warn or _print_warning
+    given = Path(root)
+    if given.is_dir():
+        base, display_root, files = given, str(root), iter_files(given)
+    elif given.is_file():
+        base, display_root, files = given.parent, str(PurePath(root).parent), [given]
+    elif given.exists():
+        raise NotADirectoryError(f"not a folder or a document file: {root}")
+    else:
+        raise FileNotFoundError(f"document folder not found: {root}")
+    docs: list[Document] = []
+    bar = tqdm(
+        files,
+        desc="loading documents",
+        unit="file",
+        file=sys.stderr,
+        disable=None if progress else True,
+    )
+    for path in bar:
+        try:
+            docs.append(load_file(path, base, display_root))
+        except SkipFile as exc:
+            warn(f"skipped {_display_path(path, base, display_root)}: {exc}")
+        except OSError as exc:  # belt and braces: a race with a deleted file must not abort
+            warn(f"skipped {_display_path(path, base, display_root)}: unreadable: {exc}")
+    return docs

@@ -1,0 +1,409 @@
+"""The on-disk index: FAISS vectors beside an inspectable manifest, written atomically.
+
+Layout of an index folder (``vectors/`` by default)::
+
+    manifest.json      settings, model identity, documents, counts, file checksums; written last
+    <generation>/      one complete build, named by the manifest
+        documents.jsonl  one document per line: id, path, title, format, hash, pages, text
+        chunks.jsonl     one chunk per line: id, doc, start, end, page, sentences
+        dense.faiss      FAISS inner-product index keyed by the chunk ids
+        bm25/            bm25s's own saved index (JSON + NumPy arrays), rows in chunk order
+    lock               held while writing
+
+A build writes a new generation folder, fsyncs it, then replaces ``manifest.json`` by an atomic
+rename, so a reader (or a crash) sees the old index or the new one, whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from qa.bm25 import BM25Index
+from qa.chunking import Chunk, Chunker
+from qa.config import Settings
+from qa.documents import Document, load_folder
+from qa.embedding import Embedder, ModelIdentity
+
+FORMAT = "qa-index"
+VERSION = 1
+MANIFEST = "manifest.json"
+_FILES = ("documents.jsonl", "chunks.jsonl", "dense.faiss", "bm25/params.index.json")
+
+
+class IndexProblem(Exception):
+    """Base of the errors a user can act on; the message says what to do."""
+
+
+class IndexMissing(IndexProblem):
+    pass
+
+
+class IndexCorrupt(IndexProblem):
+    pass
+
+
+class IndexMismatch(IndexProblem):
+    """The index was built with other model or chunker settings than the current ones."""
+
+    def __init__(self, index_dir: Path, differences: list[str], source: dict[str, str]) -> None:
+        self.index_dir = index_dir
+        self.differences = differences
+        self.source = source.get("path")
+        absolute = source.get("absolute")
+        self.source_dir = Path(absolute) if absolute else None
+        command = f"qa index {self.source or 'FOLDER'} --rebuild --index-dir {index_dir}"
+        super().__init__(
+            f"the index in {index_dir} was built with other settings "
+            f"({'; '.join(differences)}); its results would be wrong for the current ones. "
+            f"Rebuild it with: {command}"
+        )
+
+
+class IndexBusy(IndexProblem):
+    pass
+
+
+def signature(settings: Settings, model: ModelIdentity) -> dict[str, Any]:
+    """What must match between an index and the current settings for results to be right."""
+    return {
+        "model": model.name,
+        "model_hash": model.hash,
+        "dim": model.dim,
+        **settings.chunker_params(),
+    }
+
+
+@dataclass
+class Index:
+    """An opened index: documents, chunks and vectors, addressed by stable chunk ids."""
+
+    path: Path
+    manifest: dict[str, Any]
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    faiss_index: Any
+    bm25: BM25Index
+
+    def __post_init__(self) -> None:
+        self.by_id = {c.id: c for c in self.chunks}
+
+    @property
+    def generation(self) -> str:
+        return str(self.manifest["data"])
+
+    def check(self, settings: Settings, model: ModelIdentity) -> None:
+        """Raise :class:`IndexMismatch` unless this index fits ``settings`` and ``model``."""
+        built = self.manifest["signature"]
+        wanted = signature(settings, model)
+        diffs = [
+            f"{key} {built.get(key)!r} vs now {value!r}"
+            for key, value in wanted.items()
+            if built.get(key) != value
+        ]
+        if diffs:
+            raise IndexMismatch(self.path, diffs, self.manifest.get("source", {}))
+
+    def search_vectors(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """(chunk id, inner product) of the ``k`` nearest chunks for each query vector."""
+        k = min(k, self.faiss_index.ntotal)
+        if k == 0:
+            return [[] for _ in range(len(queries))]
+        scores, ids = self.faiss_index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        return [
+            [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i != -1]
+            for row_ids, row_scores in zip(ids, scores, strict=True)
+        ]
+
+    @classmethod
+    def open(cls, path: Path | str) -> Index:
+        """Open the generation named by the manifest, verifying every file against it."""
+        path = Path(path)
+        manifest_path = path / MANIFEST
+        if not manifest_path.exists():
+            raise IndexMissing(f"no index in {path}/ (build one with: qa index FOLDER)")
+        manifest = _read_manifest(manifest_path)
+        data = path / str(manifest["data"])
+        for name in _FILES:
+            if name not in manifest["files"]:
+                raise IndexCorrupt(_corrupt(path, path / MANIFEST, f"{name} is not listed"))
+        for name, expected in manifest["files"].items():
+            _verify(data / name, expected, path)
+        try:
+            documents = {
+                d.id: d for d in (_doc_from_json(j) for j in _read_jsonl(data / "documents.jsonl"))
+            }
+            chunks = [_chunk_from_json(j, documents) for j in _read_jsonl(data / "chunks.jsonl")]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexCorrupt(
+                _corrupt(path, data / "chunks.jsonl", f"bad record: {exc}")
+            ) from None
+        faiss_index = _read_faiss(data / "dense.faiss", path)
+        if faiss_index.ntotal != len(chunks) or len(chunks) != manifest["counts"]["chunks"]:
+            raise IndexCorrupt(_corrupt(path, data / "dense.faiss", "counts do not match"))
+        try:
+            bm25 = BM25Index.load(data / "bm25")
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorrupt(_corrupt(path, data / "bm25", str(exc))) from None
+        if bm25.size != len(chunks):
+            raise IndexCorrupt(_corrupt(path, data / "bm25", "counts do not match"))
+        return cls(path, manifest, documents, chunks, faiss_index, bm25)
+
+
+def build(
+    source: Path | str,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    warn: Callable[[str], None] | None = None,
+) -> Index:
+    """Load, chunk and embed every document under ``source`` and save the index atomically."""
+    embedder = embedder or Embedder(settings)
+    model = embedder.identity()
+    docs = load_folder(source, warn=warn, progress=progress)
+    if not docs:
+        raise IndexProblem(
+            f"no documents to index in {source} (supported: .txt .md .html .htm .pdf); "
+            "the existing index, if any, was left as it was"
+        )
+    chunks = Chunker(embedder.tokens, settings.chunk_tokens, settings.chunk_overlap).chunk(
+        docs, progress=progress
+    )
+    vectors = embedder.encode([c.text for c in chunks], progress=progress)
+    return write(
+        settings.index_dir, source, settings, model, embedder.precision, docs, chunks, vectors
+    )
+
+
+def write(
+    index_dir: Path,
+    source: Path | str,
+    settings: Settings,
+    model: ModelIdentity,
+    precision: str,
+    docs: Sequence[Document],
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+) -> Index:
+    """Write a new generation and switch the manifest to it; the old one stays until next time."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with writer_lock(index_dir):
+        previous = _current_generation(index_dir)
+        generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        data = index_dir / generation
+        data.mkdir()
+        dense = faiss.IndexIDMap2(faiss.IndexFlatIP(model.dim))
+        if len(chunks):
+            dense.add_with_ids(vectors, np.array([c.id for c in chunks], dtype=np.int64))
+        _write_jsonl(data / "documents.jsonl", (_doc_to_json(d) for d in docs))
+        _write_jsonl(data / "chunks.jsonl", (_chunk_to_json(c) for c in chunks))
+        faiss.write_index(dense, str(data / "dense.faiss"))
+        BM25Index.build([c.text for c in chunks]).save(data / "bm25")
+        files = sorted(p for p in data.rglob("*") if p.is_file())
+        for file in files:
+            _fsync(file)
+        _fsync(data / "bm25")
+        _fsync(data)
+        per_doc: dict[str, int] = {}
+        for c in chunks:
+            per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "data": generation,
+            "source": {"path": str(source), "absolute": str(Path(source).resolve())},
+            "signature": signature(settings, model),
+            "model": {
+                "name": model.name,
+                "hash": model.hash,
+                "dim": model.dim,
+                "max_tokens": model.max_tokens,
+                "precision": precision,
+            },
+            "chunker": settings.chunker_params(),
+            "index": {"type": "flat", "metric": "inner_product", "normalized": True},
+            "counts": {"documents": len(docs), "chunks": len(chunks)},
+            "files": {f.relative_to(data).as_posix(): _checksum(f) for f in files},
+            "documents": {
+                d.path: {
+                    "id": d.id,
+                    "content_hash": d.content_hash,
+                    "title": d.title,
+                    "format": d.format,
+                    "chunks": per_doc.get(d.id, 0),
+                }
+                for d in docs
+            },
+        }
+        _atomic_write(index_dir / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
+        _remove_old_generations(index_dir, keep={generation, previous})
+    return Index.open(index_dir)
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """One writer per index folder: a second one waits, and says why it waits."""
+    lock = FileLock(str(index_dir / "lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"qa: {index_dir}/ is being written by another process; waiting…", file=sys.stderr)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _current_generation(index_dir: Path) -> str:
+    try:
+        return str(json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))["data"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
+    """Drop generations older than the previous one: a reader that read the old manifest a
+    moment ago can still open its files, and half-written ones left by a crash go away."""
+    for child in index_dir.iterdir():
+        if child.is_dir() and child.name.startswith("g") and child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _checksum(path: Path) -> dict[str, Any]:
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "blake2b": digest.hexdigest()}
+
+
+def _corrupt(index_dir: Path, file: Path, why: str) -> str:
+    return (
+        f"the index file {file} is damaged ({why}); rebuild the index with: "
+        f"qa index FOLDER --rebuild --index-dir {index_dir}"
+    )
+
+
+def _verify(file: Path, expected: dict[str, Any], index_dir: Path) -> None:
+    if not file.exists():
+        raise IndexCorrupt(_corrupt(index_dir, file, "missing"))
+    if _checksum(file) != expected:
+        raise IndexCorrupt(_corrupt(index_dir, file, "checksum does not match the manifest"))
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise ValueError("not a qa index manifest")
+        if manifest.get("version") != VERSION:
+            raise ValueError(f"format version {manifest.get('version')}, expected {VERSION}")
+        for key in ("data", "files", "signature", "counts"):
+            manifest[key]
+        return dict(manifest)
+    except (OSError, ValueError, KeyError, AttributeError) as exc:
+        raise IndexCorrupt(_corrupt(path.parent, path, str(exc))) from None
+
+
+def _read_faiss(path: Path, index_dir: Path) -> Any:
+    import faiss
+
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as exc:
+        raise IndexCorrupt(_corrupt(index_dir, path, str(exc).splitlines()[0])) from None
+
+
+def _write_jsonl(path: Path, rows: Any) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _doc_to_json(d: Document) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "path": d.path,
+        "title": d.title,
+        "format": d.format,
+        "content_hash": d.content_hash,
+        "pages": list(d.pages),
+        "text": d.text,
+    }
+
+
+def _doc_from_json(j: dict[str, Any]) -> Document:
+    return Document(
+        id=j["id"],
+        path=j["path"],
+        title=j["title"],
+        text=j["text"],
+        content_hash=j["content_hash"],
+        format=j["format"],
+        pages=tuple(j["pages"]),
+    )
+
+
+def _chunk_to_json(c: Chunk) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "doc": c.doc_id,
+        "start": c.start,
+        "end": c.end,
+        "page": c.page,
+        "sentences": [list(s) for s in c.sentences],
+    }
+
+
+def _chunk_from_json(j: dict[str, Any], docs: dict[str, Document]) -> Chunk:
+    doc = docs[j["doc"]]
+    return Chunk(
+        id=int(j["id"]),
+        doc_id=doc.id,
+        start=j["start"],
+        end=j["end"],
+        text=doc.text[j["start"] : j["end"]],
+        sentences=tuple((a, b) for a, b in j["sentences"]),
+        page=j["page"],
+    )

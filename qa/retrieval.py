@@ -1,0 +1,208 @@
+"""Questions in, passages out: each hit with every place (file, offsets, page) it comes from.
+
+``search()`` is the one-line API; :class:`Searcher` is the class underneath it for callers that
+keep an index open.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.config import Settings, default_corpus_dir
+from qa.embedding import Embedder
+from qa.index import MANIFEST, Index, IndexMismatch, IndexMissing, build
+
+MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut, not refused
+
+
+class QueryError(ValueError):
+    """The question cannot be searched (empty, only whitespace or control characters)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place a passage occurs: ``document_text[start:end]`` is the passage."""
+
+    path: str
+    title: str
+    start: int
+    end: int
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage. ``sources`` is a list: the same passage may occur in several files."""
+
+    text: str
+    score: float
+    rank: int
+    sources: list[Source]
+    chunk_id: int
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "chunk_id": self.chunk_id,
+            "sources": [s.__dict__ for s in self.sources],
+            "scores": {k: round(v, 6) for k, v in self.scores.items()},
+        }
+
+
+def clean_query(query: str) -> str:
+    """The question as the model should see it, or a :class:`QueryError` saying why not."""
+    if not isinstance(query, str):
+        raise QueryError("the question must be text")
+    text = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in query)
+    text = " ".join(text.split())
+    if not text:
+        raise QueryError("the question is empty")
+    return text[:MAX_QUERY_CHARS]
+
+
+class Searcher:
+    """An open index plus the model that embeds questions for it."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
+        index.check(settings, embedder.identity())
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    @classmethod
+    def open(
+        cls, index_dir: Path | str | None = None, settings: Settings | None = None
+    ) -> Searcher:
+        """Open an existing index; raises IndexMissing / IndexMismatch / IndexCorrupt."""
+        settings = settings or Settings.from_env()
+        if index_dir is not None:
+            settings = settings.with_(index_dir=Path(index_dir))
+        return cls(Index.open(settings.index_dir), _embedder(settings), settings)
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The ``k`` passages that best match the question, best first."""
+        text = clean_query(query)
+        mode = self.settings.mode
+        depth = max(k, self.settings.candidates)
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        query_vector = None
+        if mode in {"dense", "hybrid"}:
+            query_vector = self.embedder.encode([text])[0]
+            dense = self.index.search_vectors(query_vector[None, :], depth)[0]
+        if mode in {"bm25", "hybrid"}:
+            chunks = self.index.chunks
+            lexical = [(chunks[i].id, s) for i, s in self.index.bm25.search(text, depth)]
+        if mode == "dense":
+            ranked = dense
+        elif mode == "bm25":
+            ranked = lexical
+        else:
+            ranked = rrf([dense, lexical], self.settings.rrf_k)
+        dense_scores = dict(dense)
+        bm25_scores = dict(lexical)
+        hits = []
+        for rank, (chunk_id, score) in enumerate(ranked[:k], 1):
+            scores = {"bm25": bm25_scores.get(chunk_id, 0.0)} if mode != "dense" else {}
+            if query_vector is not None:
+                scores["dense"] = dense_scores.get(chunk_id) or self._cosine(query_vector, chunk_id)
+            if mode == "hybrid":
+                scores["fused"] = score
+            hits.append(self._hit(rank, chunk_id, score, scores))
+        return hits
+
+    def _cosine(self, query_vector: np.ndarray, chunk_id: int) -> float:
+        return float(self.index.faiss_index.reconstruct(chunk_id) @ query_vector)
+
+    def _hit(self, rank: int, chunk_id: int, score: float, scores: dict[str, float]) -> Hit:
+        chunk = self.index.by_id[chunk_id]
+        doc = self.index.documents[chunk.doc_id]
+        source = Source(doc.path, doc.title, chunk.start, chunk.end, chunk.page)
+        return Hit(chunk.text, score, rank, [source], chunk_id, scores)
+
+
+def rrf(rankings: list[list[tuple[int, float]]], k: int) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the rankings an item appears in."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (item, _) in enumerate(ranking, 1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+_EMBEDDERS: dict[tuple[str, str, int], Embedder] = {}
+_SEARCHERS: dict[tuple[Path, Settings], Searcher] = {}
+
+
+def _embedder(settings: Settings) -> Embedder:
+    """One loaded model per (model, precision, batch): loading it is the slow part."""
+    key = (settings.model, settings.precision, settings.batch_size)
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = Embedder(settings)
+    return _EMBEDDERS[key]
+
+
+def say(message: str) -> None:
+    print(f"qa: {message}", file=sys.stderr, flush=True)
+
+
+def open_searcher(settings: Settings, source: Path | str | None = None) -> Searcher:
+    """A searcher on ``settings.index_dir``, building or rebuilding the index when needed.
+
+    No index yet: the default folder is built from ``seeds/`` (or ``source``) and we say so;
+    another folder without an index is an error naming the command to build it. An index built
+    with other model or chunker settings is rebuilt from the folder it was built from.
+    """
+    key = (settings.index_dir.resolve(), settings)
+    cached = _SEARCHERS.get(key)
+    if cached is not None and _generation(settings.index_dir) == cached.index.generation:
+        return cached
+    try:
+        searcher = Searcher.open(settings=settings)
+    except IndexMissing:
+        if source is None and settings.index_dir != Path("vectors"):
+            raise IndexMissing(
+                f"no index in {settings.index_dir}/; build one with: "
+                f"qa index FOLDER --index-dir {settings.index_dir}"
+            ) from None
+        corpus = Path(source) if source is not None else default_corpus_dir()
+        say(f"no index in {settings.index_dir}/ yet: building it from {corpus}/")
+        build(corpus, settings, _embedder(settings), warn=say)
+        searcher = Searcher.open(settings=settings)
+    except IndexMismatch as exc:
+        corpus_dir = exc.source_dir
+        if corpus_dir is None or not corpus_dir.is_dir():
+            raise
+        say(f"{exc}. Rebuilding it now from {exc.source}/")
+        build(corpus_dir, settings, _embedder(settings), warn=say)
+        searcher = Searcher.open(settings=settings)
+    _SEARCHERS[key] = searcher
+    return searcher
+
+
+def _generation(index_dir: Path) -> str | None:
+    import json
+
+    try:
+        return str(json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))["data"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def search(
+    query: str, k: int = 5, index_dir: Path | str | None = None, **settings: Any
+) -> list[Hit]:
+    """The ``k`` best passages for ``query`` from the index in ``index_dir`` (default vectors/).
+
+    Extra keyword arguments are :class:`~qa.config.Settings` fields (model, precision, ...).
+    """
+    config = Settings.from_env(index_dir=index_dir, **settings)
+    return open_searcher(config).search(query, k=k)

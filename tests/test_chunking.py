@@ -1,0 +1,109 @@
+"""Chunking keeps exact offsets, respects the token budget and never cuts a sentence."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qa.chunking import Chunker, segments, split_sentences
+from qa.documents import Document, load_folder
+from tests.conftest import SEEDS
+
+
+def make_doc(text: str, name: str = "t.txt") -> Document:
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return Document(id=name, path=name, title="t", text=text, content_hash=digest, format="txt")
+
+
+def check_chunks(doc: Document, chunker: Chunker, token_counter) -> list:  # type: ignore[no-untyped-def,type-arg]
+    chunks = chunker.chunk([doc])
+    for c in chunks:
+        assert doc.text[c.start : c.end] == c.text
+        assert c.text == c.text.strip() and c.text
+        assert c.sentences[0][0] == c.start and c.sentences[-1][1] == c.end
+        assert token_counter.count([c.text])[0] + 2 <= chunker.budget + 2 + 2  # sum-of-parts slack
+    return chunks
+
+
+def test_seed_chunks_keep_offsets_and_budget(token_counter) -> None:  # type: ignore[no-untyped-def]
+    docs = load_folder(SEEDS)
+    chunker = Chunker(token_counter, chunk_tokens=128, chunk_overlap=1)
+    for doc in docs:
+        chunks = check_chunks(doc, chunker, token_counter)
+        assert all(token_counter.count([c.text])[0] <= 126 for c in chunks)
+        # every sentence of the document is in some chunk, and chunks start/end on sentences
+        sentences = split_sentences([doc.text])[0]
+        covered = {s for c in chunks for s in c.sentences}
+        assert set(sentences) <= covered
+        starts = {a for a, _ in sentences}
+        ends = {b for _, b in sentences}
+        assert all(c.start in starts and c.end in ends for c in chunks)
+        assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_chunk_ids_are_stable(token_counter) -> None:  # type: ignore[no-untyped-def]
+    doc = load_folder(SEEDS)[0]
+    a = Chunker(token_counter).chunk([doc])
+    b = Chunker(token_counter).chunk([doc])
+    assert [c.id for c in a] == [c.id for c in b]
+    assert all(0 <= c.id < 2**63 for c in a)
+
+
+def test_headline_line_is_its_own_sentence() -> None:
+    text = "A headline without a full stop\nThe body starts here. It goes on."
+    spans = split_sentences([text])[0]
+    assert text[spans[0][0] : spans[0][1]] == "A headline without a full stop"
+
+
+def test_wrapped_lines_are_joined_but_paragraphs_are_not() -> None:
+    text = "This sentence is wrapped\nacross two lines. Next one.\n\nNew paragraph here."
+    segs = segments(text)
+    assert [text[a:b] for a, b, _ in segs] == [
+        "This sentence is wrapped\nacross two lines. Next one.",
+        "New paragraph here.",
+    ]
+    assert [p for _, _, p in segs] == [True, True]
+
+
+def test_overlong_sentence_is_split_between_tokens(token_counter) -> None:  # type: ignore[no-untyped-def]
+    text = " ".join(f"word{i}" for i in range(400)) + "."
+    doc = make_doc(text)
+    chunker = Chunker(token_counter, chunk_tokens=64, chunk_overlap=0)
+    chunks = check_chunks(doc, chunker, token_counter)
+    assert len(chunks) > 3
+    assert all(token_counter.count([c.text])[0] <= 62 for c in chunks)
+    # pieces are cut at whitespace: no token is split across chunks
+    assert all(text[c.end] == " " for c in chunks[:-1])
+
+
+def test_overlap_repeats_sentences_inside_a_paragraph(token_counter) -> None:  # type: ignore[no-untyped-def]
+    text = " ".join(f"Sentence number {i} talks about topic {i} in some detail." for i in range(40))
+    doc = make_doc(text)
+    with_overlap = Chunker(token_counter, chunk_tokens=64, chunk_overlap=1).chunk([doc])
+    without = Chunker(token_counter, chunk_tokens=64, chunk_overlap=0).chunk([doc])
+    assert all(a.sentences[-1] == b.sentences[0] for a, b in itertools.pairwise(with_overlap))
+    assert all(a.end < b.start for a, b in itertools.pairwise(without))
+
+
+TEXT = st.lists(
+    st.sampled_from([*"abc XYZ.,!?;:\n\t'\"“”’é日0-", "Mr. ", "U.S. ", "word ", "\n\n", "\r"]),
+    max_size=150,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TEXT, budget=st.integers(min_value=16, max_value=96), overlap=st.integers(0, 2))
+def test_offsets_invariant_on_random_text(
+    token_counter, text: str, budget: int, overlap: int
+) -> None:  # type: ignore[no-untyped-def]
+    doc = make_doc(text)
+    chunker = Chunker(token_counter, chunk_tokens=budget, chunk_overlap=overlap)
+    chunks = chunker.chunk([doc])
+    for c in chunks:
+        assert doc.text[c.start : c.end] == c.text
+        assert c.text.strip()
+    if text.strip():
+        assert chunks, "non-empty text must give at least one chunk"

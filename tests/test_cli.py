@@ -1,0 +1,114 @@
+"""The ``qa`` command as a user runs it: JSON schema, progress, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+from qa.config import Settings
+from tests.conftest import ROOT, SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+def run_qa(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_search_json_schema(seeds_settings: Settings) -> None:
+    proc = run_qa(
+        "search",
+        "--json",
+        "Who was known as the Lion of Panjshir?",
+        "-k",
+        "3",
+        "--index-dir",
+        str(seeds_settings.index_dir),
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"query", "k", "index_dir", "hits"}
+    assert out["k"] == 3 and len(out["hits"]) == 3
+    for rank, hit in enumerate(out["hits"], 1):
+        assert set(hit) == {"rank", "score", "text", "chunk_id", "sources", "scores"}
+        assert hit["rank"] == rank and isinstance(hit["score"], float)
+        assert isinstance(hit["chunk_id"], int)
+        for src in hit["sources"]:
+            assert set(src) == {"path", "title", "start", "end", "page"}
+            text = Path(src["path"]).read_text(encoding="utf-8")
+            assert text[src["start"] : src["end"]] == hit["text"]
+    assert "Lion of Panjshir" in out["hits"][0]["text"]
+
+
+def test_index_dir_from_environment(seeds_settings: Settings) -> None:
+    proc = run_qa(
+        "search", "Panjshir", "-k", "1", env={"QA_INDEX_DIR": str(seeds_settings.index_dir)}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("1. [")
+
+
+def test_index_command_builds_with_progress(tmp_path: Path) -> None:
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Solar panels\nSolar panels turn sunlight into electricity.\n")
+    (corpus / "empty.txt").write_text("")
+    proc = run_qa("index", str(corpus), "--index-dir", str(tmp_path / "ix"))
+    assert proc.returncode == 0, proc.stderr
+    assert "chunking" in proc.stderr and "indexed 1 documents" in proc.stderr
+    assert "empty.txt" in proc.stderr and "Traceback" not in proc.stderr
+    assert (tmp_path / "ix" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["index", "/no/such/folder"], "no/such/folder"),
+        (["search", "   "], "the question is empty"),
+        (["search", "x", "--index-dir", "/tmp/qa-no-index-here"], "no index in"),
+        (["search", "x", "--chunk-tokens", "4"], "chunk_tokens must be between"),
+        (["search", "x", "--model", "/no/model"], "local folder"),
+    ],
+)
+def test_user_mistakes_get_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str], seeds_settings: Settings
+) -> None:
+    argv = (
+        [*args]
+        if "--index-dir" in args or args[0] == "index"
+        else [*args, "--index-dir", str(seeds_settings.index_dir)]
+    )
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert err.startswith("qa: error:")
+
+
+def test_empty_folder_does_not_replace_an_index(seeds_settings: Settings, tmp_path: Path) -> None:
+    before = (seeds_settings.index_dir / "manifest.json").read_text()
+    (tmp_path / "empty").mkdir()
+    assert (
+        main(["index", str(tmp_path / "empty"), "--index-dir", str(seeds_settings.index_dir)]) == 2
+    )
+    assert (seeds_settings.index_dir / "manifest.json").read_text() == before
+
+
+def test_help_runs() -> None:
+    proc = run_qa("--help")
+    assert proc.returncode == 0 and "index" in proc.stdout and "search" in proc.stdout
+    assert SEEDS.exists()

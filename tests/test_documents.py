@@ -1,0 +1,362 @@
+"""Tests for qa.documents: fixtures are built in tmp_path, no model is loaded."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from qa.documents import (
+    SUPPORTED_SUFFIXES,
+    Document,
+    SkipFile,
+    boilerplate_start,
+    iter_files,
+    load_file,
+    load_folder,
+)
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+SEED_000 = SEEDS / "000_e8a97ef5384fe853.txt"
+SEED_001 = SEEDS / "001_b9ef325fcb274ffc.txt"
+
+PARA = (
+    "The city council met on Tuesday evening to debate the new budget, which includes "
+    "funding for schools, roads and a long-delayed renovation of the central library."
+)
+
+
+def _load(path: Path) -> Document:
+    return load_file(path, path.parent, "corpus")
+
+
+def _collect(root: Path) -> tuple[list[Document], list[str]]:
+    warnings: list[str] = []
+    return load_folder(root, warn=warnings.append), warnings
+
+
+def _pdf(
+    path: Path, pages: list[str], title: str | None = None, user_password: str | None = None
+) -> Path:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    if title:
+        pdf.set_title(title)
+    if user_password:
+        pdf.set_encryption(owner_password="owner", user_password=user_password)
+    for text in pages:
+        pdf.add_page()
+        if text:
+            pdf.multi_cell(0, 10, text)
+    pdf.output(str(path))
+    return path
+
+
+# --- seeds and the boilerplate rule -------------------------------------------------------
+
+
+def test_seed_titles_and_ids() -> None:
+    docs = load_folder(SEEDS)
+    assert [d.path for d in docs] == [f"{SEEDS.as_posix()}/{p.name}" for p in (SEED_000, SEED_001)]
+    assert docs[0].title.startswith("‘The Resistance has just begun’: Ahmad Massoud")
+    assert docs[1].title.startswith("“I am the son of Ahmad Shah Massoud;")
+    assert docs[0].id == hashlib.blake2b(SEED_000.name.encode(), digest_size=8).hexdigest()
+    assert (
+        docs[0].content_hash == hashlib.blake2b(SEED_000.read_bytes(), digest_size=16).hexdigest()
+    )
+    assert all(d.format == "txt" and d.pages == () and d.page_at(0) is None for d in docs)
+
+
+def test_seed_000_is_unchanged() -> None:
+    raw = SEED_000.read_text(encoding="utf-8")
+    assert boilerplate_start(raw) == len(raw)
+    assert _load(SEED_000).text == raw.rstrip()
+
+
+def test_seed_001_loses_exactly_the_boilerplate_tail() -> None:
+    raw = SEED_001.read_text(encoding="utf-8")
+    doc = _load(SEED_001)
+    assert raw.startswith(doc.text)  # offsets still map onto the original file
+    assert doc.text.endswith("they are ready to fight but will never give up.")
+    assert "The NRF has clearly indicated" in doc.text
+    removed = [line for line in raw[len(doc.text) :].split("\n") if line.strip()]
+    assert removed == [
+        "Related Articles",
+        "Leave a Reply",
+        "Your email address will not be published.",
+        "Back to top button",
+    ]
+
+
+def test_other_boilerplate_run_is_cut() -> None:
+    text = f"Budget vote\n\n{PARA}\n\n{PARA}\nShare this:\nFacebook\nTwitter\nSubscribe now\n"
+    assert text[: boilerplate_start(text)].rstrip() == f"Budget vote\n\n{PARA}\n\n{PARA}"
+
+
+def test_single_short_last_line_is_kept() -> None:
+    text = f"Budget vote\n\n{PARA}\n\nThe vote is on Monday.\n"
+    assert boilerplate_start(text) == len(text)
+
+
+def test_text_of_only_short_lines_is_kept() -> None:
+    poem = "Roses are red\nViolets are blue\nShort lines\nAll the way through\n"
+    assert boilerplate_start(poem) == len(poem)
+    assert boilerplate_start("") == 0
+
+
+def test_boilerplate_trimmed_in_markdown(tmp_path: Path) -> None:
+    path = tmp_path / "note.md"
+    path.write_text(f"# My *notes*\n\n{PARA}\n\nTags: news\nBack to top\n", encoding="utf-8")
+    doc = _load(path)
+    assert doc.format == "md" and doc.title == "My *notes*"
+    assert doc.text == f"# My *notes*\n\n{PARA}"
+    assert doc.path == "corpus/note.md"
+
+
+# --- text decoding ----------------------------------------------------------------------
+
+
+def test_empty_and_whitespace_files_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.md").write_bytes(b"  \n\t\r\n")
+    for name in ("empty.txt", "blank.md"):
+        with pytest.raises(SkipFile, match="empty file"):
+            _load(tmp_path / name)
+
+
+def test_binary_named_txt_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "image.txt"
+    path.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(SkipFile, match="looks binary"):
+        _load(path)
+    no_nul = bytes(b for b in range(1, 256)) * 40
+    path.write_bytes(no_nul)
+    with pytest.raises(SkipFile, match=r"looks binary|unknown text encoding"):
+        _load(path)
+
+
+def test_latin1_text(tmp_path: Path) -> None:
+    text = (
+        "Le café de la gare a fermé ses portes après trente années de service. "
+        "Les habitués regrettent déjà les crêpes et le thé du matin.\n"
+    ) * 5
+    path = tmp_path / "latin.txt"
+    path.write_bytes(text.encode("latin-1"))
+    doc = _load(path)
+    assert "café" in doc.text and "crêpes" in doc.text and "thé" in doc.text
+
+
+def test_utf16_with_bom_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "wide.txt"
+    path.write_bytes(f"Wide title\r\n{PARA}\rLast line here\r\n".encode("utf-16"))
+    doc = _load(path)
+    assert doc.text == f"Wide title\n{PARA}\nLast line here"
+    assert doc.title == "Wide title"
+
+
+def test_utf8_bom_is_stripped(tmp_path: Path) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbfHello world\n")
+    assert _load(path).text == "Hello world"
+
+
+# --- HTML -------------------------------------------------------------------------------
+
+ARTICLE_HTML = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Council passes budget | Daily News</title>
+<style>body {{ color: red; }}</style>
+<script>var tracking = "SCRIPT_SECRET";</script></head>
+<body>
+<nav><a href="/">Home</a> <a href="/world">NAV_WORLD</a></nav>
+<article><h1>Council passes budget</h1>
+<p>{PARA}</p><p>{PARA} The mayor called it a historic day for the town.</p>
+<p>Residents will be able to comment on the plan until the end of the month, the clerk said,
+and a second reading is scheduled for early spring.</p></article>
+<footer>FOOTER_COPYRIGHT 2024 Daily News. All rights reserved.</footer>
+<script>console.log("SCRIPT_TWO");</script>
+</body></html>"""
+
+
+def test_html_main_text_only(tmp_path: Path) -> None:
+    path = tmp_path / "article.html"
+    path.write_text(ARTICLE_HTML, encoding="utf-8")
+    doc = _load(path)
+    assert doc.format == "html" and doc.title == "Council passes budget | Daily News"
+    assert "historic day for the town" in doc.text and "second reading" in doc.text
+    for junk in (
+        "SCRIPT_SECRET",
+        "SCRIPT_TWO",
+        "NAV_WORLD",
+        "FOOTER_COPYRIGHT",
+        "color: red",
+        "<p>",
+    ):
+        assert junk not in doc.text
+
+
+def test_html_fallback_when_trafilatura_finds_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("qa.documents.trafilatura.extract", lambda *a, **k: None)
+    path = tmp_path / "article.htm"
+    path.write_text(ARTICLE_HTML, encoding="utf-8")
+    doc = _load(path)
+    assert "historic day for the town" in doc.text and "Council passes budget" in doc.text
+    for junk in ("SCRIPT_SECRET", "SCRIPT_TWO", "NAV_WORLD", "FOOTER_COPYRIGHT", "color: red"):
+        assert junk not in doc.text
+
+
+def test_short_html_page_and_title_fallbacks(tmp_path: Path) -> None:
+    path = tmp_path / "short.html"
+    path.write_text(
+        "<html><head><meta property='og:title' content='OG title'></head>"
+        "<body><nav>Menu</nav><p>Tiny note.</p><script>x=1</script></body></html>"
+    )
+    doc = _load(path)
+    assert doc.title == "OG title" and "Tiny note." in doc.text and "x=1" not in doc.text
+    path.write_text("<body><h1>Heading one</h1><p>Body text.</p></body>")
+    assert _load(path).title == "Heading one"
+
+
+def test_html_declared_charset_and_malformed_markup(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.html"
+    html = (
+        "<?xml version='1.0' encoding='iso-8859-1'?><html><head>"
+        "<meta http-equiv='Content-Type' content='text/html; charset=iso-8859-1'>"
+        "<title>Caf\xe9</title></head><body><p>Un caf\xe9 cr\xe8me <b>bien <div>chaud"
+        "</p></span></table>"
+    )
+    path.write_bytes(html.encode("latin-1"))
+    doc = _load(path)
+    assert doc.title == "Café" and "café crème" in doc.text and "chaud" in doc.text
+
+
+def test_html_without_text_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "blank.html"
+    path.write_text("<html><head><script>x=1</script></head><body></body></html>")
+    with pytest.raises(SkipFile):
+        _load(path)
+
+
+# --- PDF --------------------------------------------------------------------------------
+
+
+def test_pdf_pages_and_offsets(tmp_path: Path) -> None:
+    path = _pdf(
+        tmp_path / "report.pdf",
+        ["First page says hello.", "Second page says bye."],
+        title="Annual Report",
+    )
+    doc = _load(path)
+    assert doc.format == "pdf" and doc.title == "Annual Report"
+    assert doc.pages[0] == 0 and len(doc.pages) == 2
+    first, second = doc.text.index("hello"), doc.text.index("bye")
+    assert doc.page_at(first) == 1 and doc.page_at(second) == 2
+    assert doc.page_at(doc.pages[1]) == 2 and doc.page_at(doc.pages[1] - 1) == 1
+    assert doc.text[doc.pages[1] :].startswith("Second page")
+
+
+def test_pdf_title_falls_back_to_first_line(tmp_path: Path) -> None:
+    doc = _load(_pdf(tmp_path / "untitled.pdf", ["Quarterly summary", "More text."]))
+    assert doc.title == "Quarterly summary"
+
+
+def test_pdf_without_text_layer(tmp_path: Path) -> None:
+    with pytest.raises(SkipFile, match=r"no text layer \(scanned PDF\?\)"):
+        _load(_pdf(tmp_path / "scan.pdf", [""]))
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    with pytest.raises(SkipFile, match="encrypted PDF"):
+        _load(_pdf(tmp_path / "secret.pdf", ["Top secret."], user_password="pw"))
+
+
+def test_broken_pdf(tmp_path: Path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\nthis is not really a pdf\n")
+    with pytest.raises(SkipFile, match=r"unreadable PDF|no text layer"):
+        _load(path)
+
+
+# --- folders ----------------------------------------------------------------------------
+
+
+def test_folder_warnings_hidden_files_and_subdirs(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("Nested file\n")
+    (tmp_path / "a.txt").write_text("Top file\n")
+    (tmp_path / "report.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / ".hidden.txt").write_text("secret\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "c.txt").write_text("git internals\n")
+    docs, warnings = _collect(tmp_path)
+    root = tmp_path.as_posix()
+    assert [d.path for d in docs] == [f"{root}/a.txt", f"{root}/sub/b.txt"]
+    assert docs[1].id == hashlib.blake2b(b"sub/b.txt", digest_size=8).hexdigest()
+    assert sorted(warnings) == [
+        f"skipped {root}/empty.txt: empty file",
+        f"skipped {root}/report.docx: unsupported format .docx",
+    ]
+    assert all(not p.name.startswith(".") for p in iter_files(tmp_path))
+
+
+def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "doc.txt").write_text("Looped document\n")
+    os.symlink(tmp_path, tmp_path / "sub" / "loop")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "sub" / "doc.txt")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    result: list[tuple[list[Document], list[str]]] = []
+    worker = threading.Thread(target=lambda: result.append(_collect(tmp_path)), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert result, "load_folder hung on a symlink loop"
+    docs, warnings = result[0]
+    assert sorted(Path(d.path).name for d in docs) == ["doc.txt", "link.txt"]
+    assert len(warnings) == 1 and "dangling.txt: unreadable" in warnings[0]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file_warns(tmp_path: Path) -> None:
+    path = tmp_path / "locked.txt"
+    path.write_text("cannot read\n")
+    path.chmod(0)
+    docs, warnings = _collect(tmp_path)
+    assert docs == [] and "locked.txt: unreadable" in warnings[0]
+
+
+def test_single_file_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SEEDS.parent)
+    docs, warnings = _collect(Path("seeds") / SEED_000.name)
+    assert warnings == [] and [d.path for d in docs] == [f"seeds/{SEED_000.name}"]
+    assert docs[0].id == load_folder("seeds")[0].id
+
+
+def test_missing_root_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"not found: .*nope"):
+        load_folder(tmp_path / "nope")
+
+
+def test_fifo_root_is_not_a_directory(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(NotADirectoryError):
+        load_folder(fifo)
+
+
+def test_default_warning_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "x.docx").write_bytes(b"PK")
+    assert load_folder(tmp_path, progress=True) == []
+    assert "warning: skipped" in capsys.readouterr().err
+
+
+def test_documents_are_frozen_and_suffixes_exact() -> None:
+    doc = _load(SEED_000)
+    with pytest.raises(AttributeError):
+        doc.text = "changed"  # type: ignore[misc]
+    assert {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"} == SUPPORTED_SUFFIXES

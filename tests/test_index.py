@@ -1,0 +1,130 @@
+"""The index round-trips, detects changed settings, and names damaged files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.config import Settings
+from qa.embedding import Embedder
+from qa.index import MANIFEST, Index, IndexCorrupt, IndexMismatch, IndexMissing, build
+from qa.retrieval import open_searcher
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+def copy_index(settings: Settings, tmp_path: Path) -> Settings:
+    target = tmp_path / "copy"
+    shutil.copytree(settings.index_dir, target)
+    return settings.with_(index_dir=target)
+
+
+def test_round_trip(seeds_settings: Settings) -> None:
+    index = Index.open(seeds_settings.index_dir)
+    manifest = json.loads((seeds_settings.index_dir / MANIFEST).read_text())
+    assert manifest["counts"]["documents"] == 2 == len(index.documents)
+    assert manifest["counts"]["chunks"] == len(index.chunks) == index.faiss_index.ntotal
+    assert manifest["signature"]["dim"] == 384
+    assert set(manifest["documents"]) == {f"{SEEDS}/{p.name}" for p in SEEDS.glob("*.txt")}
+    for chunk in index.chunks:
+        doc = index.documents[chunk.doc_id]
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        vector = index.faiss_index.reconstruct(chunk.id)
+        assert abs(float((vector**2).sum()) - 1.0) < 1e-4
+    # inspectable: everything but the FAISS file is JSON, nothing is pickled
+    data = seeds_settings.index_dir / manifest["data"]
+    files = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
+    assert files == sorted(manifest["files"])
+    expected = {"chunks.jsonl", "dense.faiss", "documents.jsonl", "bm25/params.index.json"}
+    assert expected <= set(files)
+    assert all(f.endswith((".json", ".jsonl", ".npy", ".faiss")) for f in files)
+    first = json.loads((data / "chunks.jsonl").read_text().splitlines()[0])
+    assert {"id", "doc", "start", "end", "page", "sentences"} <= set(first)
+
+
+def test_changed_chunker_settings_are_detected(seeds_settings: Settings) -> None:
+    index = Index.open(seeds_settings.index_dir)
+    embedder = Embedder(seeds_settings)
+    index.check(seeds_settings, embedder.identity())
+    other = seeds_settings.with_(chunk_tokens=64)
+    with pytest.raises(IndexMismatch, match="chunk_tokens 128 vs now 64") as err:
+        index.check(other, embedder.identity())
+    assert "qa index" in str(err.value) and "--rebuild" in str(err.value)
+
+
+def test_changed_model_is_detected(seeds_settings: Settings, tmp_path: Path) -> None:
+    """A model folder with one config value changed is another model."""
+    source = Embedder(seeds_settings).model_dir
+    model = tmp_path / "model"
+    shutil.copytree(source, model, ignore=shutil.ignore_patterns("*.safetensors"))
+    (model / "model.safetensors").symlink_to(source / "model.safetensors")
+    cfg = json.loads((model / "config_sentence_transformers.json").read_text())
+    cfg["note"] = "changed"
+    (model / "config_sentence_transformers.json").write_text(json.dumps(cfg))
+    other = seeds_settings.with_(model=str(model))
+    with pytest.raises(IndexMismatch, match="model_hash"):
+        Index.open(seeds_settings.index_dir).check(other, Embedder(other).identity())
+
+
+def test_mismatch_rebuilds_from_the_recorded_folder(
+    seeds_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = copy_index(seeds_settings, tmp_path).with_(chunk_tokens=96)
+    searcher = open_searcher(settings)
+    assert "Rebuilding it now" in capsys.readouterr().err
+    assert searcher.index.manifest["signature"]["chunk_tokens"] == 96
+    assert searcher.search("Lion of Panjshir", k=1)
+
+
+def test_mismatch_without_source_tells_the_command(
+    seeds_settings: Settings, tmp_path: Path
+) -> None:
+    settings = copy_index(seeds_settings, tmp_path)
+    manifest_path = settings.index_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["source"] = {"path": "gone", "absolute": str(tmp_path / "gone")}
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="qa index gone --rebuild"):
+        open_searcher(settings.with_(chunk_overlap=0))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete"])
+def test_damaged_file_is_named(seeds_settings: Settings, tmp_path: Path, damage: str) -> None:
+    settings = copy_index(seeds_settings, tmp_path)
+    data = settings.index_dir / json.loads((settings.index_dir / MANIFEST).read_text())["data"]
+    target = data / "dense.faiss"
+    if damage == "truncate":
+        target.write_bytes(target.read_bytes()[:100])
+    elif damage == "garbage":
+        target.write_bytes(b"\0" * target.stat().st_size)
+    else:
+        target.unlink()
+    with pytest.raises(IndexCorrupt, match=r"dense\.faiss.*--rebuild"):
+        Index.open(settings.index_dir)
+
+
+def test_damaged_manifest_is_named(seeds_settings: Settings, tmp_path: Path) -> None:
+    settings = copy_index(seeds_settings, tmp_path)
+    (settings.index_dir / MANIFEST).write_text('{"format": "qa-index", ')
+    with pytest.raises(IndexCorrupt, match=r"manifest\.json"):
+        Index.open(settings.index_dir)
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="qa index"):
+        Index.open(tmp_path)
+
+
+def test_rebuild_replaces_generation_atomically(seeds_settings: Settings, tmp_path: Path) -> None:
+    settings = copy_index(seeds_settings, tmp_path)
+    before = Index.open(settings.index_dir).generation
+    build(SEEDS, settings, progress=False)
+    after = Index.open(settings.index_dir)
+    assert after.generation != before
+    generations = sorted(p.name for p in settings.index_dir.iterdir() if p.is_dir())
+    assert after.generation in generations and len(generations) <= 2
+    assert not list(settings.index_dir.glob(".*.tmp"))
