@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qa.config import MODES, PRECISIONS, ConfigError, Settings, default_corpus_dir
-from qa.index import IndexProblem, build
+from qa.index import IndexProblem, build, current_generation
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
 
@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
 
     ix = sub.add_parser("index", help="(re)build the index from a folder of documents")
     ix.add_argument("folder", nargs="?", type=Path, help="documents folder (default: seeds/)")
-    ix.add_argument("--rebuild", action="store_true", help="rebuild everything from scratch")
+    ix.add_argument("--rebuild", action="store_true", help="build anew even if nothing changed")
     ix.add_argument("--quiet", action="store_true", help="no progress bars")
     _common(ix)
 
@@ -69,9 +69,16 @@ def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     folder = args.folder or default_corpus_dir()
     started = time.perf_counter()
-    index = build(folder, settings, progress=not args.quiet, warn=say)
+    before = current_generation(settings.index_dir)
+    index = build(folder, settings, progress=not args.quiet, warn=say, rebuild=args.rebuild)
     counts = index.manifest["counts"]
     model = index.manifest["model"]
+    if index.generation == before:
+        say(
+            f"{settings.index_dir}/ is up to date ({counts['documents']} documents, "
+            f"{counts['chunks']} chunks); use --rebuild to build it anew"
+        )
+        return 0
     say(
         f"indexed {counts['documents']} documents, {counts['chunks']} chunks into "
         f"{settings.index_dir}/ in {time.perf_counter() - started:.1f} s "

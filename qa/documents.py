@@ -10,6 +10,7 @@ import bisect
 import codecs
 import hashlib
 import io
+import logging
 import os
 import re
 import stat
@@ -49,6 +50,8 @@ class Document:
 class SkipFile(Exception):
     """A file we deliberately do not index; the reason (str(exc)) is shown to the user."""
 
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # broken PDFs get our one-line warning
 
 _FORMATS = {
     ".txt": "txt",

@@ -169,8 +169,13 @@ def build(
     embedder: Embedder | None = None,
     progress: bool = True,
     warn: Callable[[str], None] | None = None,
+    rebuild: bool = True,
 ) -> Index:
-    """Load, chunk and embed every document under ``source`` and save the index atomically."""
+    """Load, chunk and embed every document under ``source`` and save the index atomically.
+
+    With ``rebuild=False`` an index that already holds exactly these files (same content
+    hashes) built with the same settings is opened as it is.
+    """
     embedder = embedder or Embedder(settings)
     model = embedder.identity()
     docs = load_folder(source, warn=warn, progress=progress)
@@ -179,6 +184,10 @@ def build(
             f"no documents to index in {source} (supported: .txt .md .html .htm .pdf); "
             "the existing index, if any, was left as it was"
         )
+    if not rebuild:
+        current = _up_to_date(settings, model, source, docs)
+        if current is not None:
+            return current
     chunks = Chunker(embedder.tokens, settings.chunk_tokens, settings.chunk_overlap).chunk(
         docs, progress=progress
     )
@@ -204,7 +213,7 @@ def write(
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with writer_lock(index_dir):
-        previous = _current_generation(index_dir)
+        previous = current_generation(index_dir) or ""
         generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
         data = index_dir / generation
         data.mkdir()
@@ -257,6 +266,20 @@ def write(
     return Index.open(index_dir)
 
 
+def _up_to_date(
+    settings: Settings, model: ModelIdentity, source: Path | str, docs: Sequence[Document]
+) -> Index | None:
+    """The existing index if it was built from exactly ``docs`` with these settings."""
+    try:
+        index = Index.open(settings.index_dir)
+        index.check(settings, model)
+    except IndexProblem:
+        return None
+    built = {p: d["content_hash"] for p, d in index.manifest["documents"].items()}
+    same_source = index.manifest["source"]["absolute"] == str(Path(source).resolve())
+    return index if same_source and built == {d.path: d.content_hash for d in docs} else None
+
+
 @contextmanager
 def writer_lock(index_dir: Path) -> Iterator[None]:
     """One writer per index folder: a second one waits, and says why it waits."""
@@ -272,11 +295,12 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         lock.release()
 
 
-def _current_generation(index_dir: Path) -> str:
+def current_generation(index_dir: Path) -> str | None:
+    """The generation the manifest names now (cheap: used to notice a rebuild)."""
     try:
         return str(json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))["data"])
     except (OSError, ValueError, KeyError, TypeError):
-        return ""
+        return None
 
 
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from qa.config import Settings, default_corpus_dir
 from qa.embedding import Embedder
-from qa.index import MANIFEST, Index, IndexMismatch, IndexMissing, build
+from qa.index import Index, IndexMismatch, IndexMissing, build, current_generation
 
 MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut, not refused
 
@@ -163,7 +163,7 @@ def open_searcher(settings: Settings, source: Path | str | None = None) -> Searc
     """
     key = (settings.index_dir.resolve(), settings)
     cached = _SEARCHERS.get(key)
-    if cached is not None and _generation(settings.index_dir) == cached.index.generation:
+    if cached is not None and current_generation(settings.index_dir) == cached.index.generation:
         return cached
     try:
         searcher = Searcher.open(settings=settings)
@@ -186,15 +186,6 @@ def open_searcher(settings: Settings, source: Path | str | None = None) -> Searc
         searcher = Searcher.open(settings=settings)
     _SEARCHERS[key] = searcher
     return searcher
-
-
-def _generation(index_dir: Path) -> str | None:
-    import json
-
-    try:
-        return str(json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))["data"])
-    except (OSError, ValueError, KeyError):
-        return None
 
 
 def search(

@@ -112,3 +112,23 @@ def test_help_runs() -> None:
     proc = run_qa("--help")
     assert proc.returncode == 0 and "index" in proc.stdout and "search" in proc.stdout
     assert SEEDS.exists()
+
+
+def test_index_again_is_a_no_op_until_something_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# Tides\nThe moon's gravity raises the tides twice a day.\n")
+    ix = str(tmp_path / "ix")
+    assert main(["index", str(corpus), "--index-dir", ix, "--quiet"]) == 0
+    assert "indexed 1 documents" in capsys.readouterr().err
+    assert main(["index", str(corpus), "--index-dir", ix, "--quiet"]) == 0
+    assert "up to date" in capsys.readouterr().err
+    assert main(["index", str(corpus), "--index-dir", ix, "--quiet", "--rebuild"]) == 0
+    assert "indexed 1 documents" in capsys.readouterr().err
+    (corpus / "b.txt").write_text("Volcanoes\nLava is molten rock that reaches the surface.\n")
+    assert main(["index", str(corpus), "--index-dir", ix, "--quiet"]) == 0
+    assert "indexed 2 documents" in capsys.readouterr().err
+    assert main(["search", "molten rock", "-k", "1", "--index-dir", ix]) == 0
+    assert "b.txt" in capsys.readouterr().out
