@@ -1,5 +1,8 @@
-"""Start qa. The browser UI arrives with the UI issue; until then this indexes seeds/ (if
-needed) and shows how to search."""
+"""Start the qa browser UI: ``python app.py [--host H] [--port P] [--index-dir D] [--corpus C]``.
+
+Builds the default index from seeds/ on first start (with progress), then serves
+http://127.0.0.1:7860.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,4 @@ import sys
 from qa.cli import main
 
 if __name__ == "__main__":
-    status = main(["index", *sys.argv[1:]])
-    if status == 0:
-        print(
-            "\nThe index is ready. Search it:\n"
-            '  .venv/bin/qa search "Who was known as the Lion of Panjshir?" -k 5\n'
-            "or from Python:\n"
-            "  from qa import search; search('Who was known as the Lion of Panjshir?')"
-        )
-    sys.exit(status)
+    sys.exit(main(["serve", *sys.argv[1:]]))

@@ -73,6 +73,15 @@ class BM25Index:
     def size(self) -> int:
         return int(self.model.scores.get("num_docs", 0)) if self.model.scores else 0
 
+    def df(self, token: str) -> int:
+        """How many chunks contain ``token`` (an already tokenized, stemmed word)."""
+        vocab = self.model.vocab_dict or {}
+        column = vocab.get(token)
+        if column is None or not self.model.scores:
+            return 0
+        indptr = self.model.scores["indptr"]
+        return int(indptr[column + 1] - indptr[column])
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(position, score) of the best ``k`` chunks sharing at least one word with the query."""
         tokens = tokenize([query])[0]

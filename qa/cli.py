@@ -49,6 +49,19 @@ def parser() -> argparse.ArgumentParser:
     se.add_argument("--json", action="store_true", help="machine-readable output (see README)")
     se.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
     _common(se)
+
+    ak = sub.add_parser("ask", help="answer a question with cited sentences")
+    ak.add_argument("question", help="the question")
+    ak.add_argument("-k", type=int, default=None, help="passages to read (default 5)")
+    ak.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    ak.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
+    _common(ak)
+
+    sv = sub.add_parser("serve", help="start the browser UI (http://127.0.0.1:7860)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=7860)
+    sv.add_argument("--corpus", type=Path, help="folder of documents (default: seeds/)")
+    _common(sv)
     return p
 
 
@@ -103,6 +116,37 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.answer import answerer
+
+    settings = _settings(args)
+    answer = answerer(settings).ask(args.question, k=settings.k)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
+        return 0
+    print(answer.text)
+    if answer.short_answer:
+        print(f"\nshort answer: {answer.short_answer}  (confidence {answer.confidence:.2f})")
+    if answer.abstained:
+        print("\nclosest passages:" if answer.hits else "")
+        for hit in answer.hits[:3]:
+            print(_format_hit(hit))
+        return 0
+    print("\nsources:")
+    for c in answer.citations:
+        also = f" (also in: {', '.join(s.path for s in c.also_in)})" if c.also_in else ""
+        page = f" p.{c.page}" if c.page else ""
+        print(f"[{c.number}] {c.title} — {c.path}:{c.start}-{c.end}{page}{also}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qa.ui import serve
+
+    serve(_settings(args), host=args.host, port=args.port, corpus=args.corpus)
+    return 0
+
+
 def _format_hit(hit: Hit) -> str:
     where = ", ".join(
         f"{s.path}:{s.start}-{s.end}" + (f" p.{s.page}" if s.page else "") for s in hit.sources
@@ -111,7 +155,7 @@ def _format_hit(hit: Hit) -> str:
     return f"{hit.rank}. [{hit.score:.3f}] {where}  — {title}\n   {hit.text}"
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search}
+COMMANDS = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

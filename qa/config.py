@@ -48,6 +48,10 @@ class Settings:
     mode: Mode = "hybrid"  # dense + BM25 fused by reciprocal rank
     rrf_k: int = 60  # reciprocal rank fusion constant
     candidates: int = 50  # results taken from each retriever before fusion
+    answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
+    min_confidence: float = 0.35  # below this sentence score the answer is "not found"
+    answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
+    focus_fit: float = 0.35  # cosine an answer needs with an asked-about noun it lacks
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -101,4 +105,9 @@ def _parse(name: str, raw: str) -> Any:
             return int(raw)
         except ValueError:
             raise ConfigError(f"QA_{name.upper()} must be an integer, not {raw!r}") from None
+    if name in {"answer_weight_dense", "min_confidence", "answer_margin", "focus_fit"}:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"QA_{name.upper()} must be a number, not {raw!r}") from None
     return raw

@@ -1,0 +1,331 @@
+"""The browser UI (Gradio 6): ask, read the cited sentences, open them in their documents.
+
+Nothing below this module imports it. Heavy work (loading the model) starts in a background
+thread after the server is up, so the page answers at once; the first question waits for it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import unicodedata
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from qa.answer import Answer, Citation, answerer
+from qa.config import Settings, default_corpus_dir
+from qa.documents import SUPPORTED_SUFFIXES, Document, SkipFile, load_file
+from qa.index import IndexProblem, build
+from qa.retrieval import Hit, QueryError, open_searcher, say
+
+MAX_UPLOAD_MB = 20
+_DOC_WINDOW = 20_000  # characters of a long document shown around the cited span
+
+EXAMPLES = [
+    "Who was known as the Lion of Panjshir?",
+    "Where did President Ashraf Ghani flee to?",
+    "Which newspaper published Massoud's op-ed?",
+    "What did the Taliban claim to have captured?",
+]
+
+CSS = """
+.qa-answer {font-size: 1.1rem; line-height: 1.6}
+.qa-answer mark.qa-short {background: #fde68a; font-weight: 600; padding: 0 2px}
+.qa-notfound {border-left: 4px solid #9ca3af; padding-left: .8rem}
+a.qa-cite {font-weight: 600; text-decoration: none; cursor: pointer; color: #2563eb}
+.qa-source {border: 1px solid #e5e7eb; border-radius: 8px; padding: .6rem .8rem; margin: .5rem 0}
+.qa-file {color: #6b7280; font-family: monospace; font-size: .85rem}
+.qa-also {color: #6b7280; font-size: .85rem}
+.qa-passage {margin: .4rem 0; white-space: pre-wrap}
+.qa-passage mark.qa-hl, .qa-doctext mark.qa-cited {background: #fef08a}
+.qa-doctext {white-space: pre-wrap; max-height: 24rem; overflow-y: auto; padding: .5rem;
+             background: #f9fafb; border-radius: 6px}
+mark.qa-flash {outline: 2px solid #f59e0b}
+"""
+
+JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest('a.qa-cite');
+    if (!link) return;
+    event.preventDefault();
+    const n = link.dataset.n;
+    const doc = document.getElementById('qa-doc-' + n);
+    if (doc) doc.open = true;
+    const mark = document.getElementById('qa-cite-' + n);
+    if (mark) {
+      mark.scrollIntoView({block: 'center'});
+      document.querySelectorAll('mark.qa-flash').forEach((m) => m.classList.remove('qa-flash'));
+      mark.classList.add('qa-flash');
+    }
+  });
+}
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _marked(text: str, start: int | None, end: int | None, cls: str, mark_id: str = "") -> str:
+    """``text`` escaped, with ``text[start:end]`` in a <mark>."""
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        return _e(text)
+    ident = f' id="{mark_id}"' if mark_id else ""
+    return (
+        f'{_e(text[:start])}<mark class="{cls}"{ident}>{_e(text[start:end])}</mark>{_e(text[end:])}'
+    )
+
+
+def _cite(n: int) -> str:
+    return f'<a class="qa-cite" data-n="{n}" href="#qa-cite-{n}">[{n}]</a>'
+
+
+def render_answer(answer: Answer) -> str:
+    if answer.abstained:
+        return (
+            '<div class="qa-answer qa-notfound"><p><strong>Not found in these documents.'
+            "</strong></p><p>The closest passages are listed below; none of them answers "
+            "the question.</p></div>"
+        )
+    parts = [
+        _marked(s.text, s.short_start, s.short_end, "qa-short") + " " + _cite(s.citation)
+        for s in answer.sentences
+    ]
+    return (
+        f'<div class="qa-answer"><p>{" ".join(parts)}</p>'
+        f'<p class="qa-file">confidence {answer.confidence:.2f}</p></div>'
+    )
+
+
+def render_sources(answer: Answer, documents: dict[str, Document]) -> str:
+    if answer.abstained:
+        items = "".join(_closest(hit) for hit in answer.hits)
+        return f'<div class="qa-sources"><h4>Closest passages</h4>{items}</div>'
+    return (
+        '<div class="qa-sources"><h4>Sources</h4>'
+        + "".join(_source(c, documents.get(c.path)) for c in answer.citations)
+        + "</div>"
+    )
+
+
+def _closest(hit: Hit) -> str:
+    src = hit.sources[0]
+    also = _also(hit.sources[1:])
+    return (
+        f'<div class="qa-source"><div><b>{_e(src.title)}</b> '
+        f'<span class="qa-file">{_e(src.path)}</span>{also}</div>'
+        f'<div class="qa-passage">{_e(hit.text)}</div></div>'
+    )
+
+
+def _also(sources: Any) -> str:
+    names = [Path(s.path).name for s in sources]
+    return f' <span class="qa-also">also in: {_e(", ".join(names))}</span>' if names else ""
+
+
+def _source(c: Citation, doc: Document | None) -> str:
+    passage = doc.text[c.passage.start : c.passage.end] if doc else ""
+    rel_start, rel_end = c.start - c.passage.start, c.end - c.passage.start
+    page = f" · page {c.page}" if c.page else ""
+    viewer = ""
+    if doc is not None:
+        lo = max(0, c.start - _DOC_WINDOW)
+        hi = min(len(doc.text), c.end + _DOC_WINDOW)
+        body = _marked(doc.text[lo:hi], c.start - lo, c.end - lo, "qa-cited", f"qa-cite-{c.number}")
+        body = ("… " if lo else "") + body + (" …" if hi < len(doc.text) else "")
+        viewer = (
+            f'<details class="qa-doc" id="qa-doc-{c.number}"><summary>Whole document: '
+            f'{_e(doc.title)}</summary><div class="qa-doctext">{body}</div></details>'
+        )
+    return (
+        f'<div class="qa-source" id="qa-source-{c.number}"><div>{_cite(c.number)} '
+        f'<b>{_e(c.title)}</b> <span class="qa-file">{_e(Path(c.path).name)}{page}</span>'
+        f"{_also(c.also_in)}</div>"
+        f'<div class="qa-passage">{_marked(passage, rel_start, rel_end, "qa-hl")}</div>'
+        f"{viewer}</div>"
+    )
+
+
+def safe_name(name: str) -> str:
+    """A file name that stays inside the corpus folder: no path, no odd characters."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    base = unicodedata.normalize("NFKC", base)
+    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or not stem:
+        raise ValueError(f"{name!r} has no usable file name")
+    return f"{stem[:100]}.{suffix.lower()}"
+
+
+class App:
+    """The state behind the page: settings, corpus folder, and a lock for index writes."""
+
+    def __init__(self, settings: Settings, corpus: Path) -> None:
+        self.settings = settings
+        self.corpus = corpus
+        self.write_lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Load the index and the models before the first question."""
+        try:
+            searcher = open_searcher(self.settings)
+            searcher.search("warm up", k=1)
+            answerer(self.settings).ask("Who warmed up the model?", k=1)
+        except Exception as exc:  # shown on the first question instead
+            say(f"warm-up failed: {exc}")
+
+    def ask(self, question: str, k: float) -> tuple[str, str, str, str]:
+        try:
+            settings = self.settings.with_(k=int(k))
+            answer = answerer(settings).ask(question, k=settings.k)
+        except QueryError as exc:
+            return (
+                f'<div class="qa-answer qa-notfound">{_e(str(exc).capitalize())}.</div>',
+                "",
+                "",
+                {},
+            )
+        except IndexProblem as exc:
+            return f'<div class="qa-answer qa-notfound">{_e(str(exc))}</div>', "", "", "{}"
+        documents = {d.path: d for d in open_searcher(settings).index.documents.values()}
+        timing = f"Answered in {answer.seconds:.2f} s from {len(answer.hits)} passages."
+        raw = json.dumps(answer.to_json(), ensure_ascii=False, indent=1)
+        return render_answer(answer), render_sources(answer, documents), timing, raw
+
+    def add(self, files: list[str] | None) -> str:
+        """Save uploaded files into the corpus folder and index them."""
+        if not files:
+            return "Choose a file first (.txt, .md, .html, .pdf)."
+        messages: list[str] = []
+        added = 0
+        with self.write_lock:
+            for upload in files:
+                path = Path(upload)
+                try:
+                    added += self._save(path)
+                    messages.append(f"Added {safe_name(path.name)}.")
+                except (ValueError, SkipFile, OSError) as exc:
+                    messages.append(f"Not added: {exc}")
+            if added:
+                index = build(self.corpus, self.settings, progress=True, rebuild=False, warn=say)
+                counts = index.manifest["counts"]
+                messages.append(
+                    f"Indexed: {counts['documents']} documents, {counts['chunks']} passages. "
+                    "The next question can use it."
+                )
+        return " ".join(messages)
+
+    def _save(self, upload: Path) -> int:
+        name = safe_name(upload.name)
+        if Path(name).suffix not in SUPPORTED_SUFFIXES:
+            raise ValueError(f"{name}: only .txt, .md, .html, .htm and .pdf can be added")
+        size = upload.stat().st_size
+        if size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise ValueError(f"{name} is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_MB} MB")
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp, name)
+            shutil.copyfile(upload, staged)
+            try:
+                load_file(staged, Path(tmp), tmp)  # refuse what the indexer would skip
+            except SkipFile as exc:
+                raise ValueError(f"{name}: {exc}") from None
+            self.corpus.mkdir(parents=True, exist_ok=True)
+            target = self.corpus / name
+            if target.resolve().parent != self.corpus.resolve():
+                raise ValueError(f"{name}: not a plain file name")
+            partial = self.corpus / f".{name}.part"
+            shutil.copyfile(staged, partial)
+            os.replace(partial, target)
+        return 1
+
+
+def build_ui(app: App) -> Any:
+    import gradio as gr
+
+    with gr.Blocks(title="qa — ask your documents", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "## qa — ask your documents\nAnswers come only from your files, with citations."
+        )
+        with gr.Row():
+            question = gr.Textbox(
+                label="Question",
+                placeholder="Ask something your documents answer…",
+                scale=5,
+                elem_id="qa-question",
+                autofocus=True,
+            )
+            ask = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+        answer_html = gr.HTML(elem_id="qa-answer", js_on_load=None)
+        sources_html = gr.HTML(elem_id="qa-sources", js_on_load=None)
+        with gr.Accordion("Settings", open=False):
+            k = gr.Slider(1, 10, value=app.settings.k, step=1, label="Passages to read")
+            timing = gr.Markdown(elem_id="qa-timing")
+            gr.Examples(EXAMPLES, inputs=[question], label="Example questions (seeds)")
+            # a string, not gr.JSON: gradio_client would take {"path": …} for files to download
+            raw = gr.Code(label="Answer as JSON (qa ask --json)", language="json")
+        with gr.Accordion("Add documents", open=False):
+            files = gr.File(
+                label=f"Upload .txt, .md, .html or .pdf (up to {MAX_UPLOAD_MB} MB each)",
+                file_count="multiple",
+                file_types=sorted(SUPPORTED_SUFFIXES),
+                type="filepath",
+                elem_id="qa-upload",
+            )
+            add = gr.Button("Add to the index", elem_id="qa-add")
+            status = gr.Markdown(elem_id="qa-upload-status")
+        outputs = [answer_html, sources_html, timing, raw]
+        ask.click(app.ask, [question, k], outputs, api_name="ask")
+        question.submit(app.ask, [question, k], outputs, api_visibility="private")
+
+        def add_files(
+            paths: list[str] | None,
+            progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's idiom
+        ) -> str:
+            return app.add(paths)
+
+        add.click(add_files, [files], [status], api_name="add")
+    return demo
+
+
+def serve(
+    settings: Settings, host: str = "127.0.0.1", port: int = 7860, corpus: Path | None = None
+) -> None:
+    """Build the index if there is none (with progress), then start the UI."""
+    corpus = corpus or _recorded_corpus(settings) or default_corpus_dir()
+    if not (settings.index_dir / "manifest.json").exists():
+        say(f"no index in {settings.index_dir}/ yet: building it from {corpus}/")
+        build(corpus, settings, progress=True, warn=say)
+    app = App(settings, corpus)
+    demo = build_ui(app)
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        say(
+            f"listening on {host}:{port}: anyone who can reach this address can read your documents"
+        )
+    threading.Thread(target=app.warm_up, daemon=True).start()
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=host,
+        server_port=port,
+        ssr_mode=False,
+        css=CSS,
+        js=JS,
+        theme="soft",
+        max_file_size=f"{MAX_UPLOAD_MB}mb",
+        footer_links=["api"],
+        quiet=False,
+    )
+
+
+def _recorded_corpus(settings: Settings) -> Path | None:
+
+    try:
+        manifest = json.loads((settings.index_dir / "manifest.json").read_text(encoding="utf-8"))
+        path = Path(manifest["source"]["absolute"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return path if path.is_dir() else None
