@@ -185,12 +185,8 @@ class App:
             settings = self.settings.with_(k=int(k))
             answer = answerer(settings).ask(question, k=settings.k)
         except QueryError as exc:
-            return (
-                f'<div class="qa-answer qa-notfound">{_e(str(exc).capitalize())}.</div>',
-                "",
-                "",
-                {},
-            )
+            message = f"{str(exc).capitalize()}: type a question about your documents."
+            return f'<div class="qa-answer qa-notfound">{_e(message)}</div>', "", "", "{}"
         except IndexProblem as exc:
             return f'<div class="qa-answer qa-notfound">{_e(str(exc))}</div>', "", "", "{}"
         documents = {d.path: d for d in open_searcher(settings).index.documents.values()}
@@ -267,8 +263,9 @@ def build_ui(app: App) -> Any:
             k = gr.Slider(1, 10, value=app.settings.k, step=1, label="Passages to read")
             timing = gr.Markdown(elem_id="qa-timing")
             gr.Examples(EXAMPLES, inputs=[question], label="Example questions (seeds)")
-            # a string, not gr.JSON: gradio_client would take {"path": …} for files to download
-            raw = gr.Code(label="Answer as JSON (qa ask --json)", language="json")
+            with gr.Accordion("Answer as JSON (as qa ask --json)", open=False):
+                # a string, not gr.JSON: gradio_client takes {"path": …} for files to download
+                raw = gr.Code(language="json", show_label=False)
         with gr.Accordion("Add documents", open=False):
             files = gr.File(
                 label=f"Upload .txt, .md, .html or .pdf (up to {MAX_UPLOAD_MB} MB each)",

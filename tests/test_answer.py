@@ -1,0 +1,167 @@
+"""Answers: right sentences with consistent citations, and "not found" instead of guessing."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.answer import NOT_FOUND, Answer, answerer, ask, expected_types
+from qa.config import Settings
+from qa.index import Index
+from qa.retrieval import QueryError
+from tests.conftest import ROOT, seeds_qa
+
+QUESTIONS = seeds_qa()
+ANSWERABLE = [q for q in QUESTIONS if q["answers"]]
+UNANSWERABLE = [q for q in QUESTIONS if not q["answers"]]
+
+
+@pytest.mark.parametrize(
+    ("question", "labels"),
+    [
+        ("Who won the cup?", {"PERSON"}),
+        ("When was he born?", {"DATE"}),
+        ("On what date did it open?", {"DATE"}),
+        ("Where did the president flee to?", {"GPE"}),
+        ("How many people live there?", {"CARDINAL"}),
+        ("What is the population of Kabul?", {"CARDINAL"}),
+        ("Which newspaper published it?", {"ORG"}),
+    ],
+)
+def test_expected_answer_types(question: str, labels: set[str]) -> None:
+    assert labels <= expected_types(question)
+
+
+def test_open_questions_have_no_type() -> None:
+    assert expected_types("What was Ahmad Shah Massoud known as?") == frozenset()
+    assert expected_types("Why did the resistance begin?") == frozenset()
+
+
+def check_citations(answer: Answer, index: Index) -> None:
+    """Every [n] in the text is citation n; citation n points at exactly its sentence."""
+    marks = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert marks == list(range(1, len(answer.citations) + 1))
+    assert [c.number for c in answer.citations] == marks
+    assert [s.citation for s in answer.sentences] == marks
+    docs = {d.path: d for d in index.documents.values()}
+    for sentence, citation in zip(answer.sentences, answer.citations, strict=True):
+        doc = docs[citation.path]
+        assert doc.text[citation.start : citation.end] == sentence.text
+        assert citation.passage.path == citation.path
+        assert citation.passage.start <= citation.start < citation.end <= citation.passage.end
+        for other in citation.also_in:
+            assert docs[other.path].text[other.start : other.end] == sentence.text
+        if citation.answer_start is not None:
+            assert citation.answer_end is not None
+            assert citation.start <= citation.answer_start < citation.answer_end <= citation.end
+            assert doc.text[citation.answer_start : citation.answer_end] == sentence.short_answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("item", QUESTIONS, ids=[str(q["question"]) for q in QUESTIONS])
+def test_seed_questions(seeds_settings: Settings, item: dict) -> None:  # type: ignore[type-arg]
+    answer = ask(str(item["question"]), index_dir=seeds_settings.index_dir)
+    if not item["answers"]:
+        assert answer.abstained and answer.text == NOT_FOUND
+        assert answer.citations == [] and answer.hits, "closest passages are still shown"
+        return
+    assert not answer.abstained, answer.confidence
+    check_citations(answer, answerer(seeds_settings).searcher.index)
+    cited = {Path(c.path).name for c in answer.citations} | {
+        Path(s.path).name for c in answer.citations for s in c.also_in
+    }
+    assert cited & set(item["sources"])
+
+
+@pytest.mark.slow
+def test_most_seed_answers_contain_the_gold_answer(seeds_settings: Settings) -> None:
+    right = 0
+    for item in ANSWERABLE:
+        answer = ask(str(item["question"]), index_dir=seeds_settings.index_dir)
+        right += any(a.lower() in answer.text.lower() for a in item["answers"])
+    assert right >= len(ANSWERABLE) - 2, f"{right}/{len(ANSWERABLE)}"
+
+
+@pytest.mark.slow
+def test_short_answer_is_emphasised_in_its_sentence(seeds_settings: Settings) -> None:
+    answer = ask("Where did President Ashraf Ghani flee to?", index_dir=seeds_settings.index_dir)
+    assert answer.short_answer == "the United Arab Emirates"
+    sentence = answer.sentences[0]
+    assert sentence.short_start is not None and sentence.short_end is not None
+    assert sentence.text[sentence.short_start : sentence.short_end] == answer.short_answer
+
+
+@pytest.mark.slow
+def test_abstention_threshold_is_a_setting(seeds_settings: Settings) -> None:
+    question = "Which newspaper published Massoud's op-ed?"
+    assert not ask(question, index_dir=seeds_settings.index_dir).abstained
+    strict = ask(question, index_dir=seeds_settings.index_dir, min_confidence=0.99)
+    assert strict.abstained and strict.text == NOT_FOUND
+
+
+@pytest.mark.slow
+def test_empty_question_is_refused(seeds_settings: Settings) -> None:
+    with pytest.raises(QueryError):
+        ask("  \n ", index_dir=seeds_settings.index_dir)
+
+
+@pytest.mark.slow
+def test_ask_json_cli(seeds_settings: Settings) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa.cli",
+            "ask",
+            "--json",
+            "Which NRF spokesman spoke to CNN?",
+            "--index-dir",
+            str(seeds_settings.index_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {
+        "question",
+        "answer",
+        "short_answer",
+        "abstained",
+        "confidence",
+        "seconds",
+        "sentences",
+        "citations",
+        "passages",
+    }
+    assert out["abstained"] is False and "Ali Nazary" in out["answer"]
+    citation = out["citations"][0]
+    assert set(citation) == {
+        "number",
+        "path",
+        "title",
+        "start",
+        "end",
+        "page",
+        "passage",
+        "answer_start",
+        "answer_end",
+        "also_in",
+    }
+    text = Path(ROOT, citation["path"]).read_text(encoding="utf-8")
+    assert text[citation["start"] : citation["end"]] == out["sentences"][0]["text"]
+    assert set(out["sentences"][0]) == {
+        "text",
+        "citation",
+        "short_answer",
+        "short_start",
+        "short_end",
+    }

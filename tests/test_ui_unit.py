@@ -1,0 +1,75 @@
+"""UI pieces without a browser: safe upload names, escaping, citation links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer import Answer, AnswerSentence, Citation
+from qa.documents import Document
+from qa.retrieval import Source
+from qa.ui import App, render_answer, render_sources, safe_name
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("report.txt", "report.txt"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("/etc/cron.d/evil.md", "evil.md"),
+        ("..\\..\\windows\\system.pdf", "system.pdf"),
+        (".hidden.txt", "hidden.txt"),
+        ("ﬁle 名前.TXT", "file 名前.txt"),
+        ("a<b>|c.html", "a_b__c.html"),
+    ],
+)
+def test_safe_name(given: str, expected: str) -> None:
+    assert safe_name(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "..", "noext", "/", "...."])
+def test_unusable_names_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        safe_name(bad)
+
+
+def make_answer(text: str) -> tuple[Answer, dict[str, Document]]:
+    doc = Document("d", "docs/a.txt", "A <title>", text, "h", "txt")
+    start = text.index("Evil")
+    end = len(text)
+    passage = Source(doc.path, doc.title, 0, end)
+    citation = Citation(1, doc.path, doc.title, start, end, None, passage, start, start + 4)
+    sentence = AnswerSentence(text[start:end], 1, "Evil", 0, 4)
+    return Answer(
+        "q", f"{sentence.text} [1]", False, 0.9, "Evil", [sentence], [citation], [], 0.1
+    ), {doc.path: doc}
+
+
+def test_rendering_escapes_document_text_and_links_citations() -> None:
+    answer, docs = make_answer("Intro. Evil <script>alert(1)</script> here.")
+    html = render_answer(answer) + render_sources(answer, docs)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert '<mark class="qa-short">Evil</mark>' in html
+    assert 'class="qa-cite" data-n="1"' in html
+    assert 'id="qa-doc-1"' in html and 'id="qa-cite-1"' in html
+    assert "A &lt;title&gt;" in html
+
+
+def test_upload_refuses_unsupported_and_oversized_files(tmp_path: Path) -> None:
+    from qa.config import Settings
+
+    corpus = tmp_path / "corpus"
+    app = App(Settings(index_dir=tmp_path / "ix"), corpus)
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ\0\0")
+    assert "only .txt" in app.add([str(exe)])
+    binary = tmp_path / "fake.txt"
+    binary.write_bytes(b"\0\1\2" * 100)
+    assert "looks binary" in app.add([str(binary)])
+    big = tmp_path / "big.txt"
+    with big.open("wb") as fh:
+        fh.truncate(21 * 1024 * 1024)
+    assert "limit is 20 MB" in app.add([str(big)])
+    assert not corpus.exists() or not any(corpus.iterdir())
+    assert app.add([]).startswith("Choose a file")
