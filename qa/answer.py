@@ -20,13 +20,14 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from qa.bm25 import fold, tokenize
 from qa.config import Settings
+from qa.documents import Document
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 
 NOT_FOUND = "Not found in these documents."
@@ -76,6 +77,7 @@ def expected_types(question: str) -> frozenset[str]:
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
 )
+_WORDS = re.compile(r"\w+")
 _RELATIVE = frozenset({"before", "after", "since", "until"})
 #: ranks entity labels within a type: a "who" question prefers people to organisations
 _LABEL_ORDER = (
@@ -186,6 +188,14 @@ class _Candidate:
     score: float = 0.0
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
 
+    groups: set[tuple[str, int, int]] = field(default_factory=set)  # near-duplicate spans
+    twin_places: set[tuple[str, int]] = field(default_factory=set)
+    later: list[Source] = field(default_factory=list)
+
+    def add(self, place: Source, passage: Source) -> None:
+        if all(s.path != place.path or s.start != place.start for s, _ in self.sources):
+            self.sources.append((place, passage))
+
 
 class Answerer:
     """Chooses answer sentences from a searcher's passages and cites them."""
@@ -218,28 +228,63 @@ class Answerer:
         weights = {t: math.log(1 + n / (1 + bm25.df(t))) for t in stems}
         qdoc = _nlp()(question)
         focus = tuple(t.text for t in qdoc if t.pos_ == "NOUN" and t.text.lower() not in stop)
-        words = frozenset(fold(question).replace("’", "'").split())
+        words = frozenset(_WORDS.findall(fold(question).replace("’s", "").replace("'s", "")))
         return Question(question, weights, expected_types(question), words, focus)
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
-        """Sentences of the passages, identical ones (overlaps, copies) merged. A sentence that
-        opens with a pronoun brings the sentence before it, which says who "he" is."""
+        """Sentences of the passages; identical ones (chunk overlap, copied text) are one
+        candidate with several sources. A sentence that opens with a pronoun brings the
+        sentence before it, which says who "he" is."""
         index = self.searcher.index
         by_text: dict[str, _Candidate] = {}
+        docs = {d.path: d for d in index.documents.values()}
         for hit in hits:
-            chunk = index.by_id[hit.chunk_id]
-            doc = index.documents[chunk.doc_id]
-            passage = hit.sources[0]
-            previous: tuple[int, int] | None = None
-            for a, b in chunk.sentences:
-                start = previous[0] if previous and _PRONOUN_START.match(doc.text[a:b]) else a
-                previous = (a, b)
-                sentence = doc.text[start:b]
-                place = Source(doc.path, doc.title, start, b, doc.page_at(start))
-                cand = by_text.setdefault(" ".join(sentence.split()), _Candidate(sentence, []))
-                if all(s.path != place.path or s.start != start for s, _ in cand.sources):
-                    cand.sources.append((place, passage))
+            for passage in hit.sources:  # a merged hit: every copy's own wording competes
+                self._add_sentences(by_text, docs[passage.path], passage)
         return list(by_text.values())
+
+    def _add_sentences(
+        self, by_text: dict[str, _Candidate], doc: Document, passage: Source
+    ) -> None:
+        """The sentences of one passage of ``doc`` as candidates."""
+        index = self.searcher.index
+        run_start: int | None = None  # where the sentences "he", "this", ... refer to begin
+        lookback = max(0, passage.start - 1_000)  # the sentence before the passage may be it
+        for a, b in index.sentences_in(doc.id, lookback, passage.end):
+            refers_back = run_start is not None and _PRONOUN_START.match(doc.text[a:b])
+            start = run_start if refers_back and run_start is not None else a
+            run_start = start
+            if a < passage.start:
+                continue
+            sentence = doc.text[start:b]
+            cand = by_text.setdefault(" ".join(sentence.split()), _Candidate(sentence, []))
+            shown = passage if start >= passage.start else replace(passage, start=start)
+            cand.add(Source(doc.path, doc.title, start, b, doc.page_at(start)), shown)
+            if start == a:
+                cand.groups.update(index.twins((doc.id, a, b)))
+
+    def _merge_near_duplicates(self, ranked: list[_Candidate]) -> list[_Candidate]:
+        """Near-duplicate sentences (lightly edited copies) become one candidate: the best
+        scoring wording, citing every document that carries one of them."""
+        index = self.searcher.index
+        kept: list[_Candidate] = []
+        for cand in ranked:
+            places = {(s.path, s.start) for s, _ in cand.sources}
+            home = next((k for k in kept if k.twin_places & places), None)
+            if home is not None:
+                for place, passage in cand.sources:
+                    home.add(place, passage)
+                continue
+            for doc_id, s, e in sorted(cand.groups):
+                twin = index.documents[doc_id]
+                place = Source(twin.path, twin.title, s, e, twin.page_at(s))
+                cand.twin_places.add((place.path, place.start))
+                cand.later.append(place)
+            kept.append(cand)
+        for cand in kept:
+            for place in cand.later:
+                cand.add(place, place)
+        return kept
 
     def _score(self, question: Question, candidates: list[_Candidate]) -> None:
         vectors = self.searcher.embedder.encode([question.text, *(c.text for c in candidates)])
@@ -253,7 +298,7 @@ class Answerer:
 
     def _choose(self, question: Question, candidates: list[_Candidate]) -> list[_Candidate]:
         """The best sentence (and a second nearly as good one), or nothing when unsure."""
-        ranked = sorted(candidates, key=lambda c: -c.score)
+        ranked = self._merge_near_duplicates(sorted(candidates, key=lambda c: -c.score))
         ranked = [c for c in ranked if c.score >= self.settings.min_confidence]
         if ranked and question.types:
             window = ranked[:4]
@@ -340,7 +385,7 @@ def _best_entity(
     for ent in sdoc.ents:
         if ent.label_ not in types:
             continue
-        words = fold(ent.text).replace("’", "'").split()
+        words = _WORDS.findall(fold(ent.text))
         novelty = sum(w not in q_words for w in words) / max(len(words), 1)
         if novelty == 0:
             continue

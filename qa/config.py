@@ -42,6 +42,8 @@ class Settings:
     precision: Precision = "auto"
     chunk_tokens: int = 128  # budget per chunk in the model's own tokens, specials included
     chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
+    dup_threshold: float = 0.5  # shingle Jaccard above which sentences are near-duplicates
+    merge_duplicates: bool = True  # one hit per passage, listing every document carrying it
     batch_size: int = 32
     index_dir: Path = field(default_factory=lambda: Path("vectors"))
     k: int = 5
@@ -66,6 +68,8 @@ class Settings:
             raise ConfigError(f"batch_size must be positive, not {self.batch_size}")
         if self.mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if not 0.0 < self.dup_threshold <= 1.0:
+            raise ConfigError(f"dup_threshold must be in (0, 1], not {self.dup_threshold}")
         if self.rrf_k < 0 or self.candidates < 1:
             raise ConfigError("rrf_k must be >= 0 and candidates >= 1")
         if self.k < 1:
@@ -90,8 +94,13 @@ class Settings:
         """A copy with some fields changed (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-    def chunker_params(self) -> dict[str, int]:
-        return {"chunk_tokens": self.chunk_tokens, "chunk_overlap": self.chunk_overlap}
+    def chunker_params(self) -> dict[str, int | float]:
+        """The settings that decide what an index contains (saved in its manifest)."""
+        return {
+            "chunk_tokens": self.chunk_tokens,
+            "chunk_overlap": self.chunk_overlap,
+            "dup_threshold": self.dup_threshold,
+        }
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -105,7 +114,15 @@ def _parse(name: str, raw: str) -> Any:
             return int(raw)
         except ValueError:
             raise ConfigError(f"QA_{name.upper()} must be an integer, not {raw!r}") from None
-    if name in {"answer_weight_dense", "min_confidence", "answer_margin", "focus_fit"}:
+    if name == "merge_duplicates":
+        return raw.strip().lower() not in {"0", "false", "no", "off"}
+    if name in {
+        "answer_weight_dense",
+        "min_confidence",
+        "answer_margin",
+        "focus_fit",
+        "dup_threshold",
+    }:
         try:
             return float(raw)
         except ValueError:

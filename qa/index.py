@@ -5,7 +5,9 @@ Layout of an index folder (``vectors/`` by default)::
     manifest.json      settings, model identity, documents, counts, file checksums; written last
     <generation>/      one complete build, named by the manifest
         documents.jsonl  one document per line: id, path, title, format, hash, pages, text
-        chunks.jsonl     one chunk per line: id, doc, start, end, page, sentences
+        chunks.jsonl     one chunk per line: id, doc, start, end, page, sentences, and the
+                         spans of other documents carrying a near-duplicate of it (copies)
+        duplicates.jsonl one group of near-duplicate sentences per line: [doc, start, end]s
         dense.faiss      FAISS inner-product index keyed by the chunk ids
         bm25/            bm25s's own saved index (JSON + NumPy arrays), rows in chunk order
     lock               held while writing
@@ -33,15 +35,22 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from qa.bm25 import BM25Index
-from qa.chunking import Chunk, Chunker
+from qa.chunking import CHUNKER_VERSION, Chunk, Chunker
 from qa.config import Settings
 from qa.documents import Document, load_folder
+from qa.duplicates import Span, passage_copies, sentence_groups
 from qa.embedding import Embedder, ModelIdentity
 
 FORMAT = "qa-index"
 VERSION = 1
 MANIFEST = "manifest.json"
-_FILES = ("documents.jsonl", "chunks.jsonl", "dense.faiss", "bm25/params.index.json")
+_FILES = (
+    "documents.jsonl",
+    "chunks.jsonl",
+    "duplicates.jsonl",
+    "dense.faiss",
+    "bm25/params.index.json",
+)
 
 
 class IndexProblem(Exception):
@@ -83,6 +92,7 @@ def signature(settings: Settings, model: ModelIdentity) -> dict[str, Any]:
         "model": model.name,
         "model_hash": model.hash,
         "dim": model.dim,
+        "chunker_version": CHUNKER_VERSION,
         **settings.chunker_params(),
     }
 
@@ -97,9 +107,30 @@ class Index:
     chunks: list[Chunk]
     faiss_index: Any
     bm25: BM25Index
+    copies: dict[int, list[Span]]  # chunk id -> spans of other documents carrying it
+    sentence_groups: list[list[Span]]  # near-duplicate sentences across documents
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.chunks}
+        self.group_of: dict[Span, int] = {
+            member: number for number, group in enumerate(self.sentence_groups) for member in group
+        }
+
+    def sentences_in(self, doc_id: str, start: int, end: int) -> list[tuple[int, int]]:
+        """The sentences of a document inside ``start:end`` (from its chunks), in order."""
+        if not hasattr(self, "_sentences"):
+            found: dict[str, set[tuple[int, int]]] = {}
+            for c in self.chunks:
+                found.setdefault(c.doc_id, set()).update(c.sentences)
+            self._sentences = {doc: sorted(spans) for doc, spans in found.items()}
+        return [(a, b) for a, b in self._sentences.get(doc_id, []) if start <= a and b <= end]
+
+    def twins(self, span: Span) -> list[Span]:
+        """Near-duplicates of this sentence in other documents."""
+        number = self.group_of.get(span)
+        if number is None:
+            return []
+        return [m for m in self.sentence_groups[number] if m[0] != span[0]]
 
     @property
     def generation(self) -> str:
@@ -146,7 +177,10 @@ class Index:
             documents = {
                 d.id: d for d in (_doc_from_json(j) for j in _read_jsonl(data / "documents.jsonl"))
             }
-            chunks = [_chunk_from_json(j, documents) for j in _read_jsonl(data / "chunks.jsonl")]
+            rows = _read_jsonl(data / "chunks.jsonl")
+            chunks = [_chunk_from_json(j, documents) for j in rows]
+            copies = {int(j["id"]): [_span(s) for s in j["copies"]] for j in rows if j["copies"]}
+            groups = [[_span(s) for s in g] for g in _read_jsonl(data / "duplicates.jsonl")]
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorrupt(
                 _corrupt(path, data / "chunks.jsonl", f"bad record: {exc}")
@@ -160,7 +194,7 @@ class Index:
             raise IndexCorrupt(_corrupt(path, data / "bm25", str(exc))) from None
         if bm25.size != len(chunks):
             raise IndexCorrupt(_corrupt(path, data / "bm25", "counts do not match"))
-        return cls(path, manifest, documents, chunks, faiss_index, bm25)
+        return cls(path, manifest, documents, chunks, faiss_index, bm25, copies, groups)
 
 
 def build(
@@ -221,7 +255,16 @@ def write(
         if len(chunks):
             dense.add_with_ids(vectors, np.array([c.id for c in chunks], dtype=np.int64))
         _write_jsonl(data / "documents.jsonl", (_doc_to_json(d) for d in docs))
-        _write_jsonl(data / "chunks.jsonl", (_chunk_to_json(c) for c in chunks))
+        texts = {d.id: d.text for d in docs}
+        spans = sorted({(c.doc_id, a, b) for c in chunks for a, b in c.sentences})
+        groups = sentence_groups(
+            [(s, texts[s[0]][s[1] : s[2]]) for s in spans], settings.dup_threshold
+        )
+        copies = passage_copies(chunks, groups)
+        _write_jsonl(
+            data / "chunks.jsonl", (_chunk_to_json(c, copies.get(c.id, [])) for c in chunks)
+        )
+        _write_jsonl(data / "duplicates.jsonl", ([list(m) for m in g] for g in groups))
         faiss.write_index(dense, str(data / "dense.faiss"))
         BM25Index.build([c.text for c in chunks]).save(data / "bm25")
         files = sorted(p for p in data.rglob("*") if p.is_file())
@@ -380,7 +423,7 @@ def _write_jsonl(path: Path, rows: Any) -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _read_jsonl(path: Path) -> list[Any]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
@@ -409,7 +452,7 @@ def _doc_from_json(j: dict[str, Any]) -> Document:
     )
 
 
-def _chunk_to_json(c: Chunk) -> dict[str, Any]:
+def _chunk_to_json(c: Chunk, copies: list[Span]) -> dict[str, Any]:
     return {
         "id": c.id,
         "doc": c.doc_id,
@@ -417,7 +460,13 @@ def _chunk_to_json(c: Chunk) -> dict[str, Any]:
         "end": c.end,
         "page": c.page,
         "sentences": [list(s) for s in c.sentences],
+        "copies": [list(s) for s in copies],
     }
+
+
+def _span(value: list[Any]) -> Span:
+    doc, start, end = value
+    return (str(doc), int(start), int(end))
 
 
 def _chunk_from_json(j: dict[str, Any], docs: dict[str, Document]) -> Chunk:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.chunking import Chunk
 from qa.config import Settings, default_corpus_dir
 from qa.embedding import Embedder
 from qa.index import Index, IndexMismatch, IndexMissing, build, current_generation
@@ -109,6 +110,8 @@ class Searcher:
             ranked = rrf([dense, lexical], self.settings.rrf_k)
         dense_scores = dict(dense)
         bm25_scores = dict(lexical)
+        if self.settings.merge_duplicates:
+            ranked = self._merge_duplicates(ranked)
         hits = []
         for rank, (chunk_id, score) in enumerate(ranked[:k], 1):
             scores = {"bm25": bm25_scores.get(chunk_id, 0.0)} if mode != "dense" else {}
@@ -119,14 +122,40 @@ class Searcher:
             hits.append(self._hit(rank, chunk_id, score, scores))
         return hits
 
+    def _merge_duplicates(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Drop a passage that is a near-duplicate of a better-ranked one: that one lists its
+        document among its sources, so no document is lost, only the repetition."""
+        index = self.index
+        kept: list[tuple[int, float]] = []
+        for chunk_id, score in ranked:
+            chunk = index.by_id[chunk_id]
+            if not any(self._copy_of(chunk, index.by_id[other]) for other, _ in kept):
+                kept.append((chunk_id, score))
+        return kept
+
+    def _copy_of(self, chunk: Chunk, other: Chunk) -> bool:
+        """Each of the two passages is recorded as carried by the other's document, there."""
+
+        def carried(a: Chunk, b: Chunk) -> bool:
+            return any(
+                doc == b.doc_id and s < b.end and b.start < e
+                for doc, s, e in self.index.copies.get(a.id, [])
+            )
+
+        return chunk.doc_id != other.doc_id and carried(chunk, other) and carried(other, chunk)
+
     def _cosine(self, query_vector: np.ndarray, chunk_id: int) -> float:
         return float(self.index.faiss_index.reconstruct(chunk_id) @ query_vector)
 
     def _hit(self, rank: int, chunk_id: int, score: float, scores: dict[str, float]) -> Hit:
         chunk = self.index.by_id[chunk_id]
         doc = self.index.documents[chunk.doc_id]
-        source = Source(doc.path, doc.title, chunk.start, chunk.end, chunk.page)
-        return Hit(chunk.text, score, rank, [source], chunk_id, scores)
+        sources = [Source(doc.path, doc.title, chunk.start, chunk.end, chunk.page)]
+        if self.settings.merge_duplicates:
+            for doc_id, start, end in self.index.copies.get(chunk_id, []):
+                other = self.index.documents[doc_id]
+                sources.append(Source(other.path, other.title, start, end, other.page_at(start)))
+        return Hit(chunk.text, score, rank, sources, chunk_id, scores)
 
 
 def rrf(rankings: list[list[tuple[int, float]]], k: int) -> list[tuple[int, float]]:

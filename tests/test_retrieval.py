@@ -8,6 +8,7 @@ import pytest
 
 import qa
 from qa.config import Settings
+from qa.duplicates import jaccard, shingles
 from qa.retrieval import QueryError, Searcher, clean_query
 from tests.conftest import seeds_qa
 
@@ -31,11 +32,15 @@ def test_answer_passage_in_top_3(seeds_settings: Settings, item: dict) -> None: 
 
 def test_hits_point_at_exact_text(seeds_settings: Settings) -> None:
     searcher = Searcher.open(seeds_settings.index_dir, seeds_settings)
+    docs = {d.path: d for d in searcher.index.documents.values()}
     for hit in searcher.search("Who was known as the Lion of Panjshir?", k=5):
+        first, *copies = hit.sources
+        assert docs[first.path].text[first.start : first.end] == hit.text
         for source in hit.sources:
-            doc = next(d for d in searcher.index.documents.values() if d.path == source.path)
-            assert doc.text[source.start : source.end] == hit.text
-            assert source.title == doc.title
+            assert source.title == docs[source.path].title
+        for copy in copies:  # a near-duplicate passage, at its own document's offsets
+            text = docs[copy.path].text[copy.start : copy.end]
+            assert jaccard(shingles(text), shingles(hit.text)) > 0.3
     scores = [h.score for h in searcher.search("Panjshir", k=5)]
     assert scores == sorted(scores, reverse=True)
 

@@ -1,0 +1,507 @@
+"""Measure the system on third-party data: SQuAD v1.1/v2.0, BEIR, and ``seeds-qa.jsonl``.
+
+Each evaluation indexes its corpus with the same pipeline users get (``qa.index.build``), into
+a cache keyed by the corpus content and the index-relevant settings, then asks every question
+through ``Searcher.search`` (retrieval metrics) and ``Answerer.ask`` (answer metrics).
+
+Definitions (explicit, tested):
+- Retrieval is scored on documents, not passages: the hits are turned into a ranking of
+  documents by first appearance; a hit whose sources (near-duplicate passages merged into
+  one hit) add no new document is skipped, and a hit adding several documents is one rank
+  whose gain is the best of theirs. recall@k = relevant documents in the first k ranks /
+  all relevant documents (BEIR's definition), mrr@10 = 1 / rank of the first relevant one,
+  ndcg@10 = DCG / ideal DCG with linear gain (binary for SQuAD and seeds-qa). Only questions
+  with a relevant document are scored (an unanswerable question has none).
+- exact_match / f1 follow the official SQuAD scripts (percentages, v2.0's rule that a question
+  without gold answers has gold "" so that an empty prediction, i.e. abstaining, scores 100).
+  The prediction is the short answer, else the first answer sentence, else "".
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import secrets
+import shutil
+import string
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from qa.answer import Answer, Answerer
+from qa.config import Settings, default_corpus_dir
+from qa.index import build, current_generation
+from qa.retrieval import Searcher, _embedder, say
+
+#: the result's keys, in this order (null where a score does not apply to the data)
+# fmt: off
+KEYS = (
+    "queries", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10",
+    "answer_sentence_hit@1", "exact_match", "f1", "no_answer_accuracy", "has_answer_accuracy",
+    "source_accuracy", "index_seconds", "query_ms_p50", "query_ms_p95",
+)
+# fmt: on
+_PERCENT = frozenset({"exact_match", "f1"})
+_PUNCTUATION = frozenset(string.punctuation)
+
+
+class EvalError(ValueError):
+    """The evaluation data cannot be read; the message names the file and what is wrong."""
+
+
+def default_cache_dir() -> Path:
+    """``$QA_CACHE_DIR``, else ``~/.cache/qa/eval``: built indexes outlive one run."""
+    return Path(os.environ.get("QA_CACHE_DIR") or Path.home() / ".cache" / "qa" / "eval")
+
+
+# --- official SQuAD scoring -------------------------------------------------------------------
+
+
+def normalize_answer(text: str) -> str:
+    """The official SQuAD normalisation: lower case, no punctuation, no articles, one space."""
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+
+
+def squad_em_f1(prediction: str, golds: Sequence[str]) -> tuple[float, float]:
+    """Exact match (0 or 1) and token F1 (0..1), each the best over the gold answers.
+
+    As in the official v2.0 script, golds that normalise to nothing are dropped and no gold
+    at all means gold [""], where only an empty prediction scores 1.
+    """
+    golds = [g for g in golds if normalize_answer(g)] or [""]
+    pred = normalize_answer(prediction).split()
+    em = f1 = 0.0
+    for gold in golds:
+        truth = normalize_answer(gold).split()
+        em = max(em, float(pred == truth))
+        if not pred or not truth:
+            f1 = max(f1, float(pred == truth))
+            continue
+        same = sum((Counter(pred) & Counter(truth)).values())
+        if same:
+            precision, recall = same / len(pred), same / len(truth)
+            f1 = max(f1, 2 * precision * recall / (precision + recall))
+    return em, f1
+
+
+# --- ranking metrics --------------------------------------------------------------------------
+
+
+def retrieval_metrics(
+    hit_docs: Sequence[Collection[str]], relevant: Mapping[str, float]
+) -> dict[str, float]:
+    """recall@1/5/10, mrr@10 and ndcg@10 of one question, from the documents of each hit."""
+    ranking: list[set[str]] = []
+    seen: set[str] = set()
+    for docs in hit_docs:
+        new = set(docs) - seen
+        if new:
+            ranking.append(new)
+            seen |= new
+    wanted = {d for d, g in relevant.items() if g > 0}
+    if not wanted:
+        raise ValueError("retrieval metrics need at least one relevant document")
+    gains = [max(relevant.get(d, 0.0) for d in docs) for docs in ranking[:10]]
+    ideal = sorted((g for g in relevant.values() if g > 0), reverse=True)[:10]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    scores = {
+        f"recall@{n}": len(wanted & set().union(*ranking[:n])) / len(wanted) for n in (1, 5, 10)
+    }
+    scores["mrr@10"] = next((1 / (i + 1) for i, g in enumerate(gains) if g > 0), 0.0)
+    scores["ndcg@10"] = sum(g / math.log2(i + 2) for i, g in enumerate(gains)) / idcg
+    return scores
+
+
+# --- readers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question: its relevant documents (id -> gain) and gold answers.
+
+    ``golds`` is None where there are no answers to score (BEIR) and empty for a question the
+    documents do not answer.
+    """
+
+    question: str
+    relevant: Mapping[str, float]
+    golds: tuple[str, ...] | None
+
+
+#: relative file path -> (document id, text): the corpus as it is written to disk
+Corpus = dict[str, tuple[str, str]]
+
+
+def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
+    """One document per paragraph; a question's relevant document is its own paragraph."""
+    data = _load_json(Path(path), "SQuAD file")
+    corpus: Corpus = {}
+    items: list[Item] = []
+    try:
+        for a, article in enumerate(data["data"]):
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", str(article.get("title", ""))).strip("-")
+            for p, paragraph in enumerate(article["paragraphs"]):
+                rel = f"{a:03d}-{slug[:40] or 'article'}/{p:03d}.txt"
+                corpus[rel] = (rel, _text(paragraph["context"]))
+                for qa in paragraph["qas"]:
+                    golds = () if qa.get("is_impossible") else _golds(qa["answers"])
+                    items.append(Item(_text(qa["question"]), {rel: 1.0} if golds else {}, golds))
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
+    return corpus, _some(items, str(path))
+
+
+def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Item]]:
+    """corpus.jsonl, queries.jsonl and qrels/<split>.tsv; only queries with qrels are kept."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise EvalError(f"BEIR folder not found: {folder}")
+    corpus: Corpus = {}
+    for n, row in _jsonl(folder / "corpus.jsonl", "BEIR corpus"):
+        try:
+            doc_id, parts = str(row["_id"]), (row.get("title") or "", row.get("text") or "")
+            text = "\n".join(_text(p).strip() for p in parts if _text(p).strip())
+        except (KeyError, TypeError, ValueError) as exc:
+            raise EvalError(f"{folder}/corpus.jsonl line {n}: bad or missing {exc}") from None
+        if text:
+            corpus[_file_name(doc_id, corpus)] = (doc_id, text)
+    queries: dict[str, str] = {}
+    for n, row in _jsonl(folder / "queries.jsonl", "BEIR queries"):
+        try:
+            queries[str(row["_id"])] = _text(row["text"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise EvalError(f"{folder}/queries.jsonl line {n}: bad or missing {exc}") from None
+    qrels: dict[str, dict[str, float]] = {}
+    tsv = folder / "qrels" / f"{split}.tsv"
+    for n, cells in enumerate(csv.reader(_read(tsv, "BEIR qrels").splitlines(), delimiter="\t"), 1):
+        if not cells or (n == 1 and cells[0] == "query-id"):
+            continue
+        try:
+            query_id, doc_id, score = cells
+            qrels.setdefault(query_id, {})[doc_id] = float(score)
+        except ValueError:
+            raise EvalError(f"{tsv} line {n}: expected query-id, corpus-id, score") from None
+    unknown = [q for q in qrels if q not in queries]
+    if unknown:
+        say(f"{len(unknown)} queries of {tsv} are not in queries.jsonl; skipped")
+    items = [
+        Item(queries[q], rel, None)
+        for q, rel in qrels.items()
+        if q in queries and any(g > 0 for g in rel.values())
+    ]
+    return corpus, _some(items, f"{tsv} with a relevant document in queries.jsonl")
+
+
+def read_seeds_qa(path: Path | str) -> list[Item]:
+    """Lines of {"question", "answers", "sources"}; relevant documents are source file names."""
+    items = []
+    for n, row in _jsonl(Path(path), "seeds-qa file"):
+        try:
+            golds = tuple(_text(a) for a in row["answers"])
+            sources = {PurePath(_text(s)).name: 1.0 for s in row["sources"]}
+            items.append(Item(_text(row["question"]), sources if golds else {}, golds))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise EvalError(f"{path} line {n}: bad or missing {exc}") from None
+    return _some(items, str(path))
+
+
+def _some(items: list[Item], where: str) -> list[Item]:
+    """Refuse an empty evaluation before anything is indexed."""
+    if not items:
+        raise EvalError(f"no questions in {where}")
+    return items
+
+
+def _golds(answers: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_text(a["text"]) for a in answers))
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"text (got {type(value).__name__})")
+    return value
+
+
+def _file_name(doc_id: str, taken: Collection[str]) -> str:
+    """A safe, unique .txt name for a document id (the id itself is kept in the corpus map)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", doc_id)[:80] or "doc"
+    if safe != doc_id or f"{safe}.txt" in taken:
+        safe += "-" + hashlib.blake2b(doc_id.encode(), digest_size=4).hexdigest()
+    return f"{safe}.txt"
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EvalError(f"{what} not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"cannot read the {what} {path}: {exc}") from None
+
+
+def _load_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(_read(path, what))
+    except json.JSONDecodeError as exc:
+        raise EvalError(f"{path} is not valid JSON ({exc})") from None
+
+
+def _jsonl(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    for n, line in enumerate(_read(path, what).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalError(f"{path} line {n} is not valid JSON ({exc})") from None
+        if not isinstance(row, dict):
+            raise EvalError(f"{path} line {n} is not a JSON object")
+        yield n, row
+
+
+def _sample(items: list[Item], limit: int | None, seed: int) -> list[Item]:
+    """``Random(seed).sample`` of the questions in file order, kept in file order."""
+    if limit is not None and limit < 1:
+        raise EvalError(f"--limit must be positive, not {limit}")
+    if limit is None or limit >= len(items):
+        return items
+    return [items[i] for i in sorted(random.Random(seed).sample(range(len(items)), limit))]
+
+
+# --- cached corpus and index ------------------------------------------------------------------
+
+
+def _digest(value: Any) -> str:
+    return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
+
+
+def _write_corpus(corpus: Corpus, cache_dir: Path) -> tuple[Path, str]:
+    """The corpus as .txt files in a folder named by its content hash, written once."""
+    key = _digest(sorted(corpus.items()))
+    folder = cache_dir / f"corpus-{key}"
+    if (folder / ".ids.json").exists():
+        return folder, key
+    tmp = cache_dir / f".tmp-corpus-{key}-{secrets.token_hex(3)}"
+    for rel, (_, text) in corpus.items():
+        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / rel).write_text(text, encoding="utf-8")
+    ids = {rel: doc_id for rel, (doc_id, _) in corpus.items()}
+    (tmp / ".ids.json").write_text(json.dumps(ids, ensure_ascii=False, indent=0), "utf-8")
+    try:
+        tmp.rename(folder)
+    except OSError:  # another run wrote the same corpus meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder, key
+
+
+def _cached_index(
+    folder: Path, corpus_key: str, settings: Settings, cache_dir: Path
+) -> tuple[Searcher, float | None]:
+    """A searcher on the index of ``folder``, built or reused (we say which), and the seconds
+    its build took, recorded beside it so a cached run reports the original figure."""
+    key = _digest({"corpus": corpus_key, "model": settings.model, **settings.chunker_params()})
+    settings = settings.with_(index_dir=cache_dir / f"index-{key}")
+    info_path = cache_dir / f"index-{key}.json"
+    embedder = _embedder(settings)
+    _ = embedder.model  # load the weights first: index_seconds times the build, not this
+    before = current_generation(settings.index_dir)
+    started = time.perf_counter()
+    index = build(folder, settings, embedder, progress=True, warn=say, rebuild=False)
+    seconds: float | None = time.perf_counter() - started
+    counts = f"{index.manifest['counts']['documents']} documents, "
+    counts += f"{index.manifest['counts']['chunks']} chunks"
+    if index.generation == before:
+        info = _read_info(info_path)
+        seconds = info.get("seconds") if info.get("generation") == index.generation else None
+        built = f"built in {seconds:.1f} s" if seconds is not None else "build time unknown"
+        say(f"using the cached index {settings.index_dir}/ ({counts}; {built})")
+    else:
+        info = {"seconds": seconds, "generation": index.generation, "source": str(folder)}
+        info_path.write_text(json.dumps(info, indent=1), encoding="utf-8")
+        say(f"indexed {counts} into {settings.index_dir}/ in {seconds:.1f} s")
+    return Searcher(index, embedder, settings), seconds
+
+
+def _read_info(path: Path) -> dict[str, Any]:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        return info if isinstance(info, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def _run(
+    items: list[Item],
+    searcher: Searcher,
+    k: int,
+    doc_of: Callable[[str], str],
+    index_seconds: float | None,
+    answers: bool = True,
+    check_sources: bool = False,
+) -> dict[str, Any]:
+    """Ask every question; retrieval metrics from a depth-10 search, answer metrics from ask.
+
+    query_ms times ``ask`` (retrieval included), or the search itself without answers.
+    """
+    answerer = Answerer(searcher) if answers else None
+    searcher.search(items[0].question, k=max(10, k))  # warm-up, not a measured query
+    if answerer is not None:
+        answerer.ask(items[0].question, k=k)  # loads spaCy
+    values: dict[str, list[float]] = defaultdict(list)
+    millis: list[float] = []
+    for item in tqdm(items, desc="evaluating", unit="q", file=sys.stderr, disable=None):
+        if item.relevant:
+            started = time.perf_counter()
+            hits = searcher.search(item.question, k=max(10, k))
+            if answerer is None:
+                millis.append((time.perf_counter() - started) * 1000)
+            docs = [[doc_of(s.path) for s in hit.sources] for hit in hits]
+            for key, value in retrieval_metrics(docs, item.relevant).items():
+                values[key].append(value)
+        if answerer is not None and item.golds is not None:
+            started = time.perf_counter()
+            answer = answerer.ask(item.question, k=k)
+            millis.append((time.perf_counter() - started) * 1000)
+            _score_answer(item, item.golds, answer, values, check_sources)
+    result: dict[str, Any] = dict.fromkeys(KEYS)
+    result["queries"] = len(items)
+    for key, scores in values.items():
+        result[key] = round(float(np.mean(scores)) * (100 if key in _PERCENT else 1), 4)
+    result["index_seconds"] = None if index_seconds is None else round(index_seconds, 2)
+    if millis:
+        p50, p95 = np.percentile(millis, [50, 95])
+        result["query_ms_p50"], result["query_ms_p95"] = round(p50, 1), round(p95, 1)
+    return result
+
+
+def _score_answer(
+    item: Item,
+    golds: tuple[str, ...],
+    answer: Answer,
+    values: dict[str, list[float]],
+    check_sources: bool,
+) -> None:
+    """Add one answer's scores: EM/F1 always, the rest by whether the question has an answer."""
+    first = answer.sentences[0].text if answer.sentences else ""
+    shown = answer.short_answer if answer.short_answer is not None else first
+    em, f1 = squad_em_f1(shown, golds)
+    values["exact_match"].append(em)
+    values["f1"].append(f1)
+    if not golds:
+        values["no_answer_accuracy"].append(float(answer.abstained))
+        return
+    values["has_answer_accuracy"].append(float(not answer.abstained))
+    hit = not answer.abstained and any(g.casefold() in first.casefold() for g in golds)
+    values["answer_sentence_hit@1"].append(float(hit))
+    if check_sources:
+        cited = {PurePath(c.path).name for c in answer.citations}
+        cited |= {PurePath(s.path).name for c in answer.citations for s in c.also_in}
+        values["source_accuracy"].append(
+            float(not answer.abstained and bool(cited & {*item.relevant}))
+        )
+
+
+def _mapped(folder: Path, corpus: Corpus) -> Callable[[str], str]:
+    """Hit path -> document id (the path itself for a file not in the corpus map)."""
+    ids = {f"{folder}/{rel}": doc_id for rel, (doc_id, _) in corpus.items()}
+    return lambda path: ids.get(path, path)
+
+
+def _evaluate_corpus(
+    corpus: Corpus,
+    items: list[Item],
+    settings: Settings,
+    k: int | None,
+    cache_dir: Path | str | None,
+    answers: bool,
+) -> dict[str, Any]:
+    """Write the corpus, index it (or reuse the index) and run the questions."""
+    cache = _cache(cache_dir)
+    folder, key = _write_corpus(corpus, cache)
+    searcher, seconds = _cached_index(folder, key, settings, cache)
+    return _run(items, searcher, k or settings.k, _mapped(folder, corpus), seconds, answers)
+
+
+def evaluate_squad(
+    path: Path | str,
+    settings: Settings,
+    limit: int | None = None,
+    seed: int = 0,
+    k: int | None = None,
+    cache_dir: Path | str | None = None,
+) -> dict[str, Any]:
+    """Retrieval and answer scores on a SQuAD v1.1 or v2.0 file (all paragraphs indexed)."""
+    corpus, items = read_squad(path)
+    items = _sample(items, limit, seed)
+    return _evaluate_corpus(corpus, items, settings, k, cache_dir, answers=True)
+
+
+def evaluate_beir(
+    folder: Path | str,
+    settings: Settings,
+    split: str = "test",
+    limit: int | None = None,
+    seed: int = 0,
+    k: int | None = None,
+    cache_dir: Path | str | None = None,
+) -> dict[str, Any]:
+    """Retrieval scores on a BEIR dataset folder (answer keys are null: BEIR has no answers)."""
+    corpus, items = read_beir(folder, split)
+    items = _sample(items, limit, seed)
+    return _evaluate_corpus(corpus, items, settings, k, cache_dir, answers=False)
+
+
+def evaluate_seeds_qa(
+    path: Path | str,
+    settings: Settings,
+    corpus: Path | str | None = None,
+    k: int | None = None,
+    cache_dir: Path | str | None = None,
+) -> dict[str, Any]:
+    """Scores on a seeds-qa.jsonl file over a folder of documents (default seeds/)."""
+    items = read_seeds_qa(path)
+    folder = Path(corpus) if corpus is not None else default_corpus_dir()
+    if not folder.is_dir():
+        raise EvalError(f"corpus folder not found: {folder}")
+    folder = folder.resolve()
+    searcher, seconds = _cached_index(folder, f"folder:{folder}", settings, _cache(cache_dir))
+    return _run(items, searcher, k or settings.k, _file_name_of, seconds, check_sources=True)
+
+
+def _file_name_of(path: str) -> str:
+    """seeds-qa lists sources by file name, wherever the corpus folder is."""
+    return PurePath(path).name
+
+
+def _cache(cache_dir: Path | str | None) -> Path:
+    """The cache folder, created, as an absolute path (indexes record their source's path)."""
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EvalError(f"cannot create the cache folder {cache}: {exc}") from None
+    return cache.resolve()
+
+
+def format_table(result: Mapping[str, Any]) -> str:
+    """The scores as two aligned columns; "-" where a score does not apply."""
+    width = max(len(key) for key in result)
+    return "\n".join(
+        f"{key:<{width}}  {'-' if value is None else value:>10}" for key, value in result.items()
+    )
