@@ -134,14 +134,16 @@ def passages_index(
     chunks = Chunker(embedder.tokens, chunk_tokens=28, chunk_overlap=0).chunk(docs)[:count]
     texts = [c.text for c in chunks]
     key = hashlib.blake2b("\n".join(texts).encode(), digest_size=8).hexdigest()
-    cache = OUT / f"passages-{key}-{embedder.identity().hash[:8]}.npy"
-    if cache.exists():
-        vectors = np.load(cache)
+    cache = OUT / f"passages-{key}-{embedder.identity().hash[:8]}"
+    if Path(f"{cache}-s.npy").exists():
+        vectors, sentences = np.load(f"{cache}-p.npy"), np.load(f"{cache}-s.npy")
     else:
         print(f"embedding {len(texts)} passages once (cached in {cache.name})…", file=sys.stderr)
-        vectors = embedder.encode(texts, progress=True)
+        spans = [[(a - c.start, b - c.start) for a, b in c.sentences] for c in chunks]
+        vectors, sentences = embedder.encode_passages(texts, spans, progress=True)
         OUT.mkdir(parents=True, exist_ok=True)
-        np.save(cache, vectors)
+        np.save(f"{cache}-p.npy", vectors)
+        np.save(f"{cache}-s.npy", sentences)
     settings = Settings(index_dir=index_dir)
     used = {c.doc_id for c in chunks}
     write(
@@ -153,6 +155,7 @@ def passages_index(
         [d for d in docs if d.id in used],
         chunks,
         vectors,
+        sentences,
     )
     return len(chunks)
 

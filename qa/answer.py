@@ -288,7 +288,7 @@ class Answerer:
 
     def _score(self, question: Question, candidates: list[_Candidate]) -> None:
         vectors = self.searcher.embedder.encode([question.text, *(c.text for c in candidates)])
-        cosines = vectors[1:] @ vectors[0]
+        cosines = (vectors[1:] * vectors[0]).sum(axis=1)  # elementwise: no spinning BLAS threads
         total = sum(question.weights.values()) or 1.0
         w = self.settings.answer_weight_dense
         for cand, cos in zip(candidates, cosines, strict=True):
@@ -328,7 +328,7 @@ class Answerer:
         if missing:
             context = cand.text[entity[1] : entity[2] + 24].rsplit(" ", 1)[0]
             vectors = self.searcher.embedder.encode([*missing, entity[0], context])
-            fit = vectors[len(missing) :] @ vectors[: len(missing)].T
+            fit = (vectors[len(missing) :, None, :] * vectors[None, : len(missing), :]).sum(-1)
             if float(fit.max(axis=0).min()) < self.settings.focus_fit:
                 return None
         return entity

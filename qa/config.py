@@ -48,7 +48,7 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: Path("vectors"))
     k: int = 5
     mode: Mode = "hybrid"  # dense + BM25 fused by reciprocal rank
-    rrf_k: int = 60  # reciprocal rank fusion constant
+    rrf_k: int = 2  # reciprocal rank fusion constant (measured: benchmarks/RESULTS.md)
     candidates: int = 50  # results taken from each retriever before fusion
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
     min_confidence: float = 0.35  # below this sentence score the answer is "not found"

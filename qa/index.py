@@ -9,6 +9,9 @@ Layout of an index folder (``vectors/`` by default)::
                          spans of other documents carrying a near-duplicate of it (copies)
         duplicates.jsonl one group of near-duplicate sentences per line: [doc, start, end]s
         dense.faiss      FAISS inner-product index keyed by the chunk ids
+        sentences.npy    one vector per sentence of each chunk, in chunk order (token embeddings
+                         of the chunk pooled over the sentence: a passage scores by its best
+                         sentence too)
         bm25/            bm25s's own saved index (JSON + NumPy arrays), rows in chunk order
     lock               held while writing
 
@@ -49,6 +52,7 @@ _FILES = (
     "chunks.jsonl",
     "duplicates.jsonl",
     "dense.faiss",
+    "sentences.npy",
     "bm25/params.index.json",
 )
 
@@ -93,6 +97,7 @@ def signature(settings: Settings, model: ModelIdentity) -> dict[str, Any]:
         "model_hash": model.hash,
         "dim": model.dim,
         "chunker_version": CHUNKER_VERSION,
+        "vectors": "passage+sentence",
         **settings.chunker_params(),
     }
 
@@ -109,12 +114,34 @@ class Index:
     bm25: BM25Index
     copies: dict[int, list[Span]]  # chunk id -> spans of other documents carrying it
     sentence_groups: list[list[Span]]  # near-duplicate sentences across documents
+    sentence_vectors: np.ndarray  # rows: the sentences of each chunk, in chunk order
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.chunks}
+        counts = [len(c.sentences) for c in self.chunks]
+        ends = np.cumsum(counts) if counts else np.zeros(0, dtype=np.int64)
+        self.sentence_rows = {
+            c.id: (int(end) - n, int(end))
+            for c, n, end in zip(self.chunks, counts, ends, strict=True)
+        }
+        self.row_chunk = np.repeat(np.array([c.id for c in self.chunks], dtype=np.int64), counts)
+        self._sentence_index: Any = None
         self.group_of: dict[Span, int] = {
             member: number for number, group in enumerate(self.sentence_groups) for member in group
         }
+
+    def nearest_sentences(self, query: np.ndarray, k: int) -> list[int]:
+        """Rows of the ``k`` sentences closest to ``query`` (FAISS exact inner product)."""
+        import faiss
+
+        if self._sentence_index is None:
+            self._sentence_index = faiss.IndexFlatIP(self.sentence_vectors.shape[1])
+            self._sentence_index.add(self.sentence_vectors)
+        k = min(k, self._sentence_index.ntotal)
+        if k == 0:
+            return []
+        _, rows = self._sentence_index.search(np.ascontiguousarray(query[None, :]), k)
+        return [int(r) for r in rows[0] if r != -1]
 
     def sentences_in(self, doc_id: str, start: int, end: int) -> list[tuple[int, int]]:
         """The sentences of a document inside ``start:end`` (from its chunks), in order."""
@@ -194,7 +221,13 @@ class Index:
             raise IndexCorrupt(_corrupt(path, data / "bm25", str(exc))) from None
         if bm25.size != len(chunks):
             raise IndexCorrupt(_corrupt(path, data / "bm25", "counts do not match"))
-        return cls(path, manifest, documents, chunks, faiss_index, bm25, copies, groups)
+        try:
+            sentences = np.load(data / "sentences.npy", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(_corrupt(path, data / "sentences.npy", str(exc))) from None
+        if len(sentences) != sum(len(c.sentences) for c in chunks):
+            raise IndexCorrupt(_corrupt(path, data / "sentences.npy", "counts do not match"))
+        return cls(path, manifest, documents, chunks, faiss_index, bm25, copies, groups, sentences)
 
 
 def build(
@@ -222,12 +255,23 @@ def build(
         current = _up_to_date(settings, model, source, docs)
         if current is not None:
             return current
-    chunks = Chunker(embedder.tokens, settings.chunk_tokens, settings.chunk_overlap).chunk(
-        docs, progress=progress
+    budget = min(settings.chunk_tokens, model.max_tokens)  # never past what the model reads
+    chunks = Chunker(embedder.tokens, budget, settings.chunk_overlap).chunk(docs, progress=progress)
+    vectors, sentence_vectors = embedder.encode_passages(
+        [c.text for c in chunks],
+        [[(a - c.start, b - c.start) for a, b in c.sentences] for c in chunks],
+        progress=progress,
     )
-    vectors = embedder.encode([c.text for c in chunks], progress=progress)
     return write(
-        settings.index_dir, source, settings, model, embedder.precision, docs, chunks, vectors
+        settings.index_dir,
+        source,
+        settings,
+        model,
+        embedder.precision,
+        docs,
+        chunks,
+        vectors,
+        sentence_vectors,
     )
 
 
@@ -240,6 +284,7 @@ def write(
     docs: Sequence[Document],
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
 ) -> Index:
     """Write a new generation and switch the manifest to it; the old one stays until next time."""
     import faiss
@@ -266,6 +311,10 @@ def write(
         )
         _write_jsonl(data / "duplicates.jsonl", ([list(m) for m in g] for g in groups))
         faiss.write_index(dense, str(data / "dense.faiss"))
+        with (data / "sentences.npy").open("wb") as fh:
+            np.save(
+                fh, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False
+            )
         BM25Index.build([c.text for c in chunks]).save(data / "bm25")
         files = sorted(p for p in data.rglob("*") if p.is_file())
         for file in files:

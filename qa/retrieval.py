@@ -94,11 +94,12 @@ class Searcher:
         mode = self.settings.mode
         depth = max(k, self.settings.candidates)
         dense: list[tuple[int, float]] = []
+        best_sentence: dict[int, float] = {}
         lexical: list[tuple[int, float]] = []
         query_vector = None
         if mode in {"dense", "hybrid"}:
             query_vector = self.embedder.encode([text])[0]
-            dense = self.index.search_vectors(query_vector[None, :], depth)[0]
+            dense, best_sentence = self._dense(query_vector, depth)
         if mode in {"bm25", "hybrid"}:
             chunks = self.index.chunks
             lexical = [(chunks[i].id, s) for i, s in self.index.bm25.search(text, depth)]
@@ -108,7 +109,6 @@ class Searcher:
             ranked = lexical
         else:
             ranked = rrf([dense, lexical], self.settings.rrf_k)
-        dense_scores = dict(dense)
         bm25_scores = dict(lexical)
         if self.settings.merge_duplicates:
             ranked = self._merge_duplicates(ranked)
@@ -116,7 +116,10 @@ class Searcher:
         for rank, (chunk_id, score) in enumerate(ranked[:k], 1):
             scores = {"bm25": bm25_scores.get(chunk_id, 0.0)} if mode != "dense" else {}
             if query_vector is not None:
-                scores["dense"] = dense_scores.get(chunk_id) or self._cosine(query_vector, chunk_id)
+                scores["dense"] = self._cosine(query_vector, chunk_id)
+                scores["sentence"] = best_sentence.get(chunk_id) or self._best_sentence(
+                    query_vector, chunk_id
+                )
             if mode == "hybrid":
                 scores["fused"] = score
             hits.append(self._hit(rank, chunk_id, score, scores))
@@ -129,7 +132,10 @@ class Searcher:
         kept: list[tuple[int, float]] = []
         for chunk_id, score in ranked:
             chunk = index.by_id[chunk_id]
-            if not any(self._copy_of(chunk, index.by_id[other]) for other, _ in kept):
+            copied = chunk_id in index.copies and any(
+                self._copy_of(chunk, index.by_id[other]) for other, _ in kept
+            )
+            if not copied:
                 kept.append((chunk_id, score))
         return kept
 
@@ -144,8 +150,38 @@ class Searcher:
 
         return chunk.doc_id != other.doc_id and carried(chunk, other) and carried(other, chunk)
 
+    def _dense(
+        self, query_vector: np.ndarray, depth: int
+    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """Passages ranked by cosine of the whole passage plus that of its best sentence.
+
+        Candidates are the ``depth`` nearest passages and the passages of the ``3 * depth``
+        nearest sentences; the best-sentence cosines are returned too, for the hit's scores.
+        """
+        index = self.index
+        whole = dict(index.search_vectors(query_vector[None, :], depth)[0])
+        scanned = {
+            int(index.row_chunk[r]) for r in index.nearest_sentences(query_vector, 3 * depth)
+        }
+        candidates = set(whole) | scanned
+        best = {c: self._best_sentence(query_vector, c) for c in candidates}
+        scored = [
+            (c, (whole[c] if c in whole else self._cosine(query_vector, c)) + best[c])
+            for c in candidates
+        ]
+        scored.sort(key=lambda cs: (-cs[1], cs[0]))
+        return scored[:depth], best
+
+    def _best_sentence(self, query_vector: np.ndarray, chunk_id: int) -> float:
+        """Cosine of the passage's best sentence (elementwise: no BLAS threads that would spin
+        against the model's own on a small CPU)."""
+        start, end = self.index.sentence_rows[chunk_id]
+        if end <= start:
+            return 0.0
+        return float((self.index.sentence_vectors[start:end] * query_vector).sum(axis=1).max())
+
     def _cosine(self, query_vector: np.ndarray, chunk_id: int) -> float:
-        return float(self.index.faiss_index.reconstruct(chunk_id) @ query_vector)
+        return float((self.index.faiss_index.reconstruct(chunk_id) * query_vector).sum())
 
     def _hit(self, rank: int, chunk_id: int, score: float, scores: dict[str, float]) -> Hit:
         chunk = self.index.by_id[chunk_id]
