@@ -38,6 +38,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, help="embedding batch size")
 
 
+def _question_options(parser: argparse.ArgumentParser, k_help: str) -> None:
+    """What ``search`` and ``ask`` both take."""
+    parser.add_argument("-k", type=int, default=None, help=k_help)
+    parser.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    parser.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
+    _common(parser)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="qa", description="Private question answering over your own documents."
@@ -52,17 +60,11 @@ def parser() -> argparse.ArgumentParser:
 
     se = sub.add_parser("search", help="the passages that best match a question")
     se.add_argument("query", help="the question or keywords")
-    se.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
-    se.add_argument("--json", action="store_true", help="machine-readable output (see README)")
-    se.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
-    _common(se)
+    _question_options(se, "number of passages (default 5)")
 
     ak = sub.add_parser("ask", help="answer a question with cited sentences")
     ak.add_argument("question", help="the question")
-    ak.add_argument("-k", type=int, default=None, help="passages to read (default 5)")
-    ak.add_argument("--json", action="store_true", help="machine-readable output (see README)")
-    ak.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
-    _common(ak)
+    _question_options(ak, "passages to read (default 5)")
 
     sv = sub.add_parser("serve", help="start the browser UI (http://127.0.0.1:7860)")
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

@@ -51,7 +51,7 @@ class Settings:
     rrf_k: int = 2  # reciprocal rank fusion constant (measured: benchmarks/RESULTS.md)
     candidates: int = 50  # results taken from each retriever before fusion
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
-    min_confidence: float = 0.35  # below this sentence score the answer is "not found"
+    min_confidence: float = 0.45  # below this sentence score the answer is "not found"
     answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
     focus_fit: float = 0.35  # cosine an answer needs with an asked-about noun it lacks
 
