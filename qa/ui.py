@@ -109,7 +109,7 @@ def render_sources(answer: Answer, documents: dict[str, Document]) -> str:
         return f'<div class="qa-sources"><h4>Closest passages</h4>{items}</div>'
     return (
         '<div class="qa-sources"><h4>Sources</h4>'
-        + "".join(_source(c, documents.get(c.path)) for c in answer.citations)
+        + "".join(_source(c, documents) for c in answer.citations)
         + "</div>"
     )
 
@@ -129,26 +129,39 @@ def _also(sources: Any) -> str:
     return f' <span class="qa-also">also in: {_e(", ".join(names))}</span>' if names else ""
 
 
-def _source(c: Citation, doc: Document | None) -> str:
+def _viewer(key: str, doc: Document, start: int, end: int, label: str) -> str:
+    """The whole document (a window of a long one), the cited span marked, collapsed until
+    its citation link is clicked."""
+    lo = max(0, start - _DOC_WINDOW)
+    hi = min(len(doc.text), end + _DOC_WINDOW)
+    body = _marked(doc.text[lo:hi], start - lo, end - lo, "qa-cited", f"qa-cite-{key}")
+    body = ("… " if lo else "") + body + (" …" if hi < len(doc.text) else "")
+    return (
+        f'<details class="qa-doc" id="qa-doc-{key}"><summary>{_e(label)}: {_e(doc.title)}'
+        f'</summary><div class="qa-doctext">{body}</div></details>'
+    )
+
+
+def _source(c: Citation, documents: dict[str, Document]) -> str:
+    doc = documents.get(c.path)
     passage = doc.text[c.passage.start : c.passage.end] if doc else ""
     rel_start, rel_end = c.start - c.passage.start, c.end - c.passage.start
     page = f" · page {c.page}" if c.page else ""
-    viewer = ""
-    if doc is not None:
-        lo = max(0, c.start - _DOC_WINDOW)
-        hi = min(len(doc.text), c.end + _DOC_WINDOW)
-        body = _marked(doc.text[lo:hi], c.start - lo, c.end - lo, "qa-cited", f"qa-cite-{c.number}")
-        body = ("… " if lo else "") + body + (" …" if hi < len(doc.text) else "")
-        viewer = (
-            f'<details class="qa-doc" id="qa-doc-{c.number}"><summary>Whole document: '
-            f'{_e(doc.title)}</summary><div class="qa-doctext">{body}</div></details>'
-        )
+    viewers = [_viewer(str(c.number), doc, c.start, c.end, "Whole document")] if doc else []
+    copies = []
+    for j, other in enumerate(c.also_in, 1):  # each copy opens in its own document
+        key = f"{c.number}-{j}"
+        name = _e(Path(other.path).name)
+        copies.append(f'<a class="qa-cite" data-n="{key}" href="#qa-cite-{key}">{name}</a>')
+        if other.path in documents:
+            viewers.append(_viewer(key, documents[other.path], other.start, other.end, "Also in"))
+    also = f' <span class="qa-also">also in: {", ".join(copies)}</span>' if copies else ""
     return (
         f'<div class="qa-source" id="qa-source-{c.number}"><div>{_cite(c.number)} '
         f'<b>{_e(c.title)}</b> <span class="qa-file">{_e(Path(c.path).name)}{page}</span>'
-        f"{_also(c.also_in)}</div>"
+        f"{also}</div>"
         f'<div class="qa-passage">{_marked(passage, rel_start, rel_end, "qa-hl")}</div>'
-        f"{viewer}</div>"
+        f"{''.join(viewers)}</div>"
     )
 
 

@@ -141,6 +141,16 @@ def test_answer_with_citation_and_highlighted_source(page) -> None:  # type: ign
         " return r.top >= 0 && r.bottom <= window.innerHeight; }"
     )
     assert "qa-flash" in (cited.get_attribute("class") or "")
+    # a passage found in both seeds: the copy opens in its own document, at its own span
+    ask(page, "Who was known as the Lion of Panjshir?")
+    also = page.locator("#qa-source-1 .qa-also a.qa-cite")
+    assert also.count() == 1
+    other = "000_e8a97ef5384fe853.txt"
+    first_file = page.locator("#qa-source-1 .qa-file").first.inner_text()
+    assert {also.inner_text(), first_file.split(" ")[0]} == {other, "001_b9ef325fcb274ffc.txt"}
+    also.click()
+    assert page.locator("#qa-doc-1-1").get_attribute("open") is not None
+    assert page.locator("#qa-cite-1-1").inner_text().startswith("Massoud is the son of Ahmad Shah")
     if os.environ.get("QA_UPDATE_SCREENSHOT"):  # the picture in the README
         page.reload()
         ask(page, "Who was known as the Lion of Panjshir?")
