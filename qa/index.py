@@ -129,6 +129,10 @@ class Index:
         self.group_of: dict[Span, int] = {
             member: number for number, group in enumerate(self.sentence_groups) for member in group
         }
+        found: dict[str, set[tuple[int, int]]] = {}
+        for c in self.chunks:
+            found.setdefault(c.doc_id, set()).update(c.sentences)
+        self._sentences = {doc: sorted(spans) for doc, spans in found.items()}
 
     def nearest_sentences(self, query: np.ndarray, k: int) -> list[int]:
         """Rows of the ``k`` sentences closest to ``query`` (FAISS exact inner product)."""
@@ -145,11 +149,6 @@ class Index:
 
     def sentences_in(self, doc_id: str, start: int, end: int) -> list[tuple[int, int]]:
         """The sentences of a document inside ``start:end`` (from its chunks), in order."""
-        if not hasattr(self, "_sentences"):
-            found: dict[str, set[tuple[int, int]]] = {}
-            for c in self.chunks:
-                found.setdefault(c.doc_id, set()).update(c.sentences)
-            self._sentences = {doc: sorted(spans) for doc, spans in found.items()}
         return [(a, b) for a, b in self._sentences.get(doc_id, []) if start <= a and b <= end]
 
     def twins(self, span: Span) -> list[Span]:
@@ -387,12 +386,26 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         lock.release()
 
 
-def current_generation(index_dir: Path) -> str | None:
-    """The generation the manifest names now (cheap: used to notice a rebuild)."""
+def _peek_manifest(index_dir: Path, *keys: str) -> str | None:
+    """One value of the manifest, without verifying the index (None if there is none)."""
     try:
-        return str(json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))["data"])
+        value: Any = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+        for key in keys:
+            value = value[key]
+        return str(value)
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def current_generation(index_dir: Path) -> str | None:
+    """The generation the manifest names now (cheap: used to notice a rebuild)."""
+    return _peek_manifest(index_dir, "data")
+
+
+def recorded_source(index_dir: Path) -> Path | None:
+    """The folder the index was built from, if it still exists."""
+    path = _peek_manifest(index_dir, "source", "absolute")
+    return Path(path) if path and Path(path).is_dir() else None
 
 
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from qa.answer import Answer, Citation, answerer
 from qa.config import Settings, default_corpus_dir
 from qa.documents import SUPPORTED_SUFFIXES, Document, SkipFile, load_file
-from qa.index import IndexProblem, build
+from qa.index import IndexProblem, build, recorded_source
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
 MAX_UPLOAD_MB = 20
@@ -307,7 +307,7 @@ def serve(
     settings: Settings, host: str = "127.0.0.1", port: int = 7860, corpus: Path | None = None
 ) -> None:
     """Build the index if there is none (with progress), then start the UI."""
-    corpus = corpus or _recorded_corpus(settings) or default_corpus_dir()
+    corpus = corpus or recorded_source(settings.index_dir) or default_corpus_dir()
     if not (settings.index_dir / "manifest.json").exists():
         say(f"no index in {settings.index_dir}/ yet: building it from {corpus}/")
         build(corpus, settings, progress=True, warn=say)
@@ -329,13 +329,3 @@ def serve(
         footer_links=["api"],
         quiet=False,
     )
-
-
-def _recorded_corpus(settings: Settings) -> Path | None:
-
-    try:
-        manifest = json.loads((settings.index_dir / "manifest.json").read_text(encoding="utf-8"))
-        path = Path(manifest["source"]["absolute"])
-    except (OSError, ValueError, KeyError):
-        return None
-    return path if path.is_dir() else None
