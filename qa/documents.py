@@ -27,6 +27,8 @@ import pypdf
 import trafilatura
 from tqdm import tqdm
 
+from qa.config import ConfigError
+
 
 @dataclass(frozen=True)
 class Document:
@@ -62,6 +64,11 @@ _FORMATS = {
     ".pdf": "pdf",
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMATS)
+
+#: Files larger than this are skipped with a warning (and refused as uploads): every
+#: character is embedded, and a 50 MB log would keep two CPU cores busy for the best part
+#: of an hour. ``QA_MAX_FILE_MB`` changes it.
+DEFAULT_MAX_FILE_MB = 20.0
 
 _TITLE_MAX = 200
 _SHORT_LINE_WORDS = 10  # boilerplate lines ("Leave a Reply", "Back to top") are this short
@@ -230,17 +237,58 @@ def _display_path(path: Path, root: Path, display_root: str) -> str:
     return PurePath(display_root, path.relative_to(root)).as_posix()
 
 
-def load_file(path: Path, root: Path, display_root: str) -> Document:
-    """Load one file; raises SkipFile (never OSError) so one bad file never stops a run."""
+def max_file_mb(env: dict[str, str] | None = None) -> float:
+    """The size limit in MB (MiB, as Gradio counts): ``QA_MAX_FILE_MB`` or the default."""
+    raw = (os.environ if env is None else env).get("QA_MAX_FILE_MB", "").strip()
+    if not raw:
+        return DEFAULT_MAX_FILE_MB
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"QA_MAX_FILE_MB must be a positive number of megabytes, not {raw!r}")
+    return value
+
+
+def too_big(size: int, limit_mb: float) -> str | None:
+    """The one-line reason a file of ``size`` bytes is refused, or None if it is not."""
+    if size <= limit_mb * 2**20:
+        return None
+    return f"{size / 2**20:.1f} MB is over the {limit_mb:g} MB limit (QA_MAX_FILE_MB)"
+
+
+def _unreadable(path: Path, exc: OSError) -> SkipFile:
+    if isinstance(exc, FileNotFoundError):
+        if path.is_symlink():
+            return SkipFile("broken link (its target does not exist)")
+        return SkipFile("gone (deleted or moved while indexing)")
+    return SkipFile(f"unreadable: {exc.strerror or exc}")
+
+
+def load_file(path: Path, root: Path, display_root: str, max_mb: float | None = None) -> Document:
+    """Load one file; raises SkipFile (never OSError) so one bad file never stops a run.
+
+    Files over ``max_mb`` (default: :func:`max_file_mb`) are skipped before being read.
+    """
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise SkipFile(f"unsupported format {path.suffix or '(no extension)'}")
+    limit = max_file_mb() if max_mb is None else max_mb
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block read_bytes forever
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block read_bytes forever
             raise SkipFile("not a regular file")
-        data = path.read_bytes()
+        reason = too_big(info.st_size, limit)
+        if reason:
+            raise SkipFile(reason)
+        with path.open("rb") as fh:  # read no more than the limit, should the file grow
+            data = fh.read(int(limit * 2**20) + 1)
     except OSError as exc:
-        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+        raise _unreadable(path, exc) from exc
+    reason = too_big(len(data), limit)
+    if reason:
+        raise SkipFile(reason)
     if not data.strip():
         raise SkipFile("empty file")
     pages: tuple[int, ...] = ()
@@ -261,13 +309,38 @@ def load_file(path: Path, root: Path, display_root: str) -> Document:
     )
 
 
-def iter_files(root: Path) -> list[Path]:
-    """All non-hidden files under root, sorted; directory symlinks are not followed (loops)."""
+def iter_files(root: Path, skipped: Callable[[Path, str], None] | None = None) -> list[Path]:
+    """All non-hidden files under root, sorted.
+
+    Links to folders are not followed (they can loop, or pull in a whole disk); each one,
+    and each folder that cannot be listed, is reported to ``skipped(path, reason)``.
+    """
+    report = skipped or (lambda _path, _reason: None)
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+
+    def unlisted(exc: OSError) -> None:
+        report(Path(exc.filename), f"unreadable folder: {exc.strerror or exc}")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted, followlinks=False):
+        kept = []
+        for name in dirnames:
+            path = Path(dirpath, name)
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                report(path, _folder_link_reason(path))
+            else:
+                kept.append(name)
+        dirnames[:] = kept
         found.extend(Path(dirpath, f) for f in filenames if not f.startswith("."))
     return sorted(found)
+
+
+def _folder_link_reason(link: Path) -> str:
+    target = link.resolve()
+    if link.parent.resolve().is_relative_to(target):
+        return "link loop (points back to a folder that contains it); not followed"
+    return "link to a folder; not followed (index that folder itself, or copy it in)"
 
 
 def _print_warning(message: str) -> None:
@@ -280,11 +353,21 @@ def load_folder(
     warn: Callable[[str], None] | None = None,
     progress: bool = False,
 ) -> list[Document]:
-    """Load every supported file under root (or the single file root); warn about the rest."""
+    """Load every supported file under root (or the single file root); warn about the rest.
+
+    Each file that is not indexed gets exactly one one-line warning naming it and why.
+    """
     warn = warn or _print_warning
     given = Path(root)
+    limit = max_file_mb()  # read once: a bad QA_MAX_FILE_MB fails before any file is read
     if given.is_dir():
-        base, display_root, files = given, str(root), iter_files(given)
+        base, display_root = given, str(root)
+        files = iter_files(
+            given,
+            lambda path, reason: warn(
+                f"skipped {_display_path(path, base, display_root)}: {reason}"
+            ),
+        )
     elif given.is_file():
         base, display_root, files = given.parent, str(PurePath(root).parent), [given]
     elif given.exists():
@@ -301,7 +384,7 @@ def load_folder(
     )
     for path in bar:
         try:
-            docs.append(load_file(path, base, display_root))
+            docs.append(load_file(path, base, display_root, limit))
         except SkipFile as exc:
             warn(f"skipped {_display_path(path, base, display_root)}: {exc}")
         except OSError as exc:  # belt and braces: a race with a deleted file must not abort

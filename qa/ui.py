@@ -19,11 +19,10 @@ from typing import Any
 
 from qa.answer import Answer, Citation, answerer
 from qa.config import Settings, default_corpus_dir
-from qa.documents import SUPPORTED_SUFFIXES, Document, SkipFile, load_file
+from qa.documents import SUPPORTED_SUFFIXES, Document, SkipFile, load_file, max_file_mb, too_big
 from qa.index import IndexProblem, build, recorded_source
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
-MAX_UPLOAD_MB = 20
 _DOC_WINDOW = 20_000  # characters of a long document shown around the cited span
 
 EXAMPLES = [
@@ -166,14 +165,20 @@ def _source(c: Citation, documents: dict[str, Document]) -> str:
 
 
 def safe_name(name: str) -> str:
-    """A file name that stays inside the corpus folder: no path, no odd characters."""
-    base = PurePosixPath(name.replace("\\", "/")).name
-    base = unicodedata.normalize("NFKC", base)
-    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
+    """A file name that stays inside the corpus folder: no path, no odd characters.
+
+    NFKC first, so fullwidth "．．／" cannot become "../" after the path is dropped; then only
+    letters, digits, "_-. " survive (NUL, RTL overrides and other format characters do not);
+    the stem is cut to 150 UTF-8 bytes, as Linux refuses names over 255.
+    """
+    text = unicodedata.normalize("NFKC", name).replace("\\", "/")
+    base = re.sub(r"[^\w.\- ]", "_", PurePosixPath(text).name)
+    base = re.sub(r"\.{2,}", ".", base).strip(" .")
     stem, dot, suffix = base.rpartition(".")
-    if not dot or not stem:
+    stem = stem.encode()[:150].decode(errors="ignore").strip(" .")
+    if not dot or not stem or not suffix:
         raise ValueError(f"{name!r} has no usable file name")
-    return f"{stem[:100]}.{suffix.lower()}"
+    return f"{stem}.{suffix.lower()[:10]}"
 
 
 class App:
@@ -234,9 +239,9 @@ class App:
         name = safe_name(upload.name)
         if Path(name).suffix not in SUPPORTED_SUFFIXES:
             raise ValueError(f"{name}: only .txt, .md, .html, .htm and .pdf can be added")
-        size = upload.stat().st_size
-        if size > MAX_UPLOAD_MB * 1024 * 1024:
-            raise ValueError(f"{name} is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_MB} MB")
+        reason = too_big(upload.stat().st_size, max_file_mb())  # the indexer's limit too
+        if reason:
+            raise ValueError(f"{name}: {reason}")
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp, name)
             shutil.copyfile(upload, staged)
@@ -281,7 +286,7 @@ def build_ui(app: App) -> Any:
                 raw = gr.Code(language="json", show_label=False)
         with gr.Accordion("Add documents", open=False):
             files = gr.File(
-                label=f"Upload .txt, .md, .html or .pdf (up to {MAX_UPLOAD_MB} MB each)",
+                label=f"Upload .txt, .md, .html or .pdf (up to {max_file_mb():g} MB each)",
                 file_count="multiple",
                 file_types=sorted(SUPPORTED_SUFFIXES),
                 type="filepath",
@@ -325,7 +330,7 @@ def serve(
         css=CSS,
         js=JS,
         theme="soft",
-        max_file_size=f"{MAX_UPLOAD_MB}mb",
+        max_file_size=int(max_file_mb() * 2**20),  # Gradio refuses bigger uploads itself
         footer_links=["api"],
         quiet=False,
     )

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
+from qa.config import ConfigError
 from qa.documents import (
+    DEFAULT_MAX_FILE_MB,
     SUPPORTED_SUFFIXES,
     Document,
     SkipFile,
@@ -18,6 +20,7 @@ from qa.documents import (
     iter_files,
     load_file,
     load_folder,
+    max_file_mb,
 )
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -318,7 +321,50 @@ def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:
     assert result, "load_folder hung on a symlink loop"
     docs, warnings = result[0]
     assert sorted(Path(d.path).name for d in docs) == ["doc.txt", "link.txt"]
-    assert len(warnings) == 1 and "dangling.txt: unreadable" in warnings[0]
+    root = tmp_path.as_posix()
+    assert sorted(warnings) == [
+        f"skipped {root}/dangling.txt: broken link (its target does not exist)",
+        f"skipped {root}/sub/loop: link loop (points back to a folder that contains it); "
+        "not followed",
+    ]
+
+
+def test_link_to_another_folder_is_named_not_followed(tmp_path: Path) -> None:
+    outside, corpus = tmp_path / "outside", tmp_path / "corpus"
+    outside.mkdir()
+    corpus.mkdir()
+    (outside / "far.txt").write_text("Far away\n")
+    (corpus / "near.txt").write_text("Close by\n")
+    (corpus / "elsewhere").symlink_to(outside)
+    docs, warnings = _collect(corpus)
+    assert [Path(d.path).name for d in docs] == ["near.txt"]
+    assert warnings == [
+        f"skipped {corpus.as_posix()}/elsewhere: link to a folder; not followed "
+        "(index that folder itself, or copy it in)"
+    ]
+
+
+def test_size_limit_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert max_file_mb({}) == DEFAULT_MAX_FILE_MB == 20
+    assert max_file_mb({"QA_MAX_FILE_MB": "0.5"}) == 0.5
+    for bad in ("0", "-1", "lots", "inf", "nan"):
+        with pytest.raises(ConfigError, match="QA_MAX_FILE_MB must be a positive number"):
+            max_file_mb({"QA_MAX_FILE_MB": bad})
+    (tmp_path / "big.txt").write_text(PARA * 4000)  # 0.6 MB
+    (tmp_path / "small.txt").write_text(PARA)
+    monkeypatch.setenv("QA_MAX_FILE_MB", "0.5")
+    docs, warnings = _collect(tmp_path)
+    assert [Path(d.path).name for d in docs] == ["small.txt"]
+    assert warnings == [
+        f"skipped {tmp_path.as_posix()}/big.txt: 0.6 MB is over the 0.5 MB limit (QA_MAX_FILE_MB)"
+    ]
+    monkeypatch.setenv("QA_MAX_FILE_MB", "1")
+    assert len(_collect(tmp_path)[0]) == 2
+    monkeypatch.setenv("QA_MAX_FILE_MB", "zero")
+    with pytest.raises(ConfigError):  # before any file is read, not once per file
+        _collect(tmp_path)
+    with pytest.raises(SkipFile, match=r"over the 0\.0001 MB limit"):
+        load_file(tmp_path / "small.txt", tmp_path, "c", max_mb=0.0001)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")

@@ -22,13 +22,21 @@ from qa.ui import App, render_answer, render_sources, safe_name
         (".hidden.txt", "hidden.txt"),
         ("ﬁle 名前.TXT", "file 名前.txt"),
         ("a<b>|c.html", "a_b__c.html"),
+        ("．．／．．／etc／passwd.txt", "passwd.txt"),  # fullwidth: NFKC makes it ../
+        ("evil\u202etxt.exe", "evil_txt.exe"),  # RTL override, shown as "evilexe.txt"
+        ("nul\x00byte.md", "nul_byte.md"),
+        ("a..b...txt", "a.b.txt"),
+        ("x" * 300 + ".pdf", "x" * 150 + ".pdf"),
+        ("名" * 100 + ".txt", "名" * 50 + ".txt"),  # 150 UTF-8 bytes, under Linux's 255
     ],
 )
 def test_safe_name(given: str, expected: str) -> None:
     assert safe_name(given) == expected
 
 
-@pytest.mark.parametrize("bad", ["", "..", "noext", "/", "...."])
+@pytest.mark.parametrize(
+    "bad", ["", "..", "noext", "/", "....", "．．", "../..", "\u2024\u2024", ". .txt"]
+)
 def test_unusable_names_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         safe_name(bad)
@@ -70,6 +78,6 @@ def test_upload_refuses_unsupported_and_oversized_files(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     with big.open("wb") as fh:
         fh.truncate(21 * 1024 * 1024)
-    assert "limit is 20 MB" in app.add([str(big)])
+    assert "big.txt: 21.0 MB is over the 20 MB limit (QA_MAX_FILE_MB)" in app.add([str(big)])
     assert not corpus.exists() or not any(corpus.iterdir())
     assert app.add([]).startswith("Choose a file")
