@@ -1,0 +1,200 @@
+"""Which FAISS index holds the passage vectors, chosen by corpus size (measured policy).
+
+Small corpora get exact search (``IndexIDMap2(IndexFlatIP)``): below ``FLAT_MAX`` vectors it
+answers a query in about a millisecond on 2 cores, so an approximate index would only cost
+recall and build time. Beyond it the index is IVF (``IVF<nlist>,Flat`` with inner product):
+
+* it keeps our 63-bit chunk ids and supports ``add_with_ids`` and ``remove_ids`` natively,
+  so incremental updates need no side tables. FAISS HNSW cannot remove ids; HNSW with
+  tombstones (filtered at search time, compacted by rebuilding) was measured against it in
+  ``benchmarks/bench_scale.py`` and lost: several times the build time (a full rebuild is
+  the only compaction) and a bigger index, for a latency gain a single question does not
+  need (see benchmarks/RESULTS.md, "Scale").
+* ``nprobe`` (cells visited per query) is calibrated when the index is built: the smallest
+  power of two whose recall@10 against exact search reaches ``CALIBRATION_RECALL`` on a
+  seeded sample of the index's own vectors (each one's neighbours among the others). It is
+  stored in the index file and in :func:`describe`, and :func:`prepare` sets it again after
+  loading (older FAISS versions did not serialise it).
+
+Deletions in IVF scan the inverted lists once per call (no direct map, so no extra memory);
+batch them. Centroids are trained once: after the corpus grows well past what they were
+trained on, :func:`should_rebuild` says so and the caller rebuilds with :func:`new_index`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+#: At or below this many vectors, exact search (measured crossover: benchmarks/RESULTS.md).
+FLAT_MAX = 50_000
+#: Recall@10 the calibrated ``nprobe`` must reach on the index's own vectors (target ~0.95
+#: on unseen queries, with a margin for queries further from the data than its own points).
+CALIBRATION_RECALL = 0.97
+_CALIBRATION_QUERIES = 200
+_MIN_NPROBE = 8
+_TRAIN_PER_LIST = 40  # k-means sample per centroid (FAISS warns below 39)
+_TRAIN_ITERATIONS = 10  # k-means passes: 1M vectors train in under a minute on 2 cores
+_SEED = 1234
+KINDS = ("flat", "ivf")
+
+
+def choose_kind(n: int) -> str:
+    """``"flat"`` (exact) up to ``FLAT_MAX`` vectors, ``"ivf"`` beyond."""
+    return "flat" if n <= FLAT_MAX else "ivf"
+
+
+def nlist_for(n: int) -> int:
+    """IVF cells for ``n`` vectors: the power of two nearest ``4·sqrt(n)`` (FAISS guidance),
+    at most one per 39 vectors so that k-means has enough points per centroid."""
+    cells = 2 ** round(math.log2(4 * math.sqrt(max(n, 1))))
+    most = 2 ** math.floor(math.log2(max(n // 39, 1)))
+    return int(max(1, min(cells, most)))
+
+
+def new_index(
+    dim: int,
+    vectors: np.ndarray,
+    ids: np.ndarray,
+    kind: str | None = None,
+    *,
+    nlist: int | None = None,
+    nprobe: int | None = None,
+) -> Any:
+    """A filled index of ``kind`` (default :func:`choose_kind`) with search parameters set.
+
+    ``vectors`` must be L2-normalised float32 rows (inner product = cosine). For IVF,
+    ``nprobe`` is calibrated unless given.
+    """
+    import faiss
+
+    vectors = _as_vectors(vectors, dim)
+    ids = _as_ids(ids, len(vectors))
+    kind = kind or choose_kind(len(vectors))
+    if kind == "flat":
+        flat: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        if len(ids):
+            flat.add_with_ids(vectors, ids)
+        return flat
+    if kind != "ivf":
+        raise ValueError(f"unknown index kind {kind!r} (one of {', '.join(KINDS)})")
+    nlist = nlist or nlist_for(len(vectors))
+    if len(vectors) < nlist:
+        raise ValueError(f"an IVF index of {nlist} cells needs at least {nlist} vectors")
+    index: Any = faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(_SEED)
+    sample = min(len(vectors), nlist * _TRAIN_PER_LIST)
+    train = vectors[np.sort(rng.choice(len(vectors), sample, replace=False))]
+    index.cp.seed = _SEED
+    index.cp.niter = _TRAIN_ITERATIONS
+    index.train(train)
+    index.add_with_ids(vectors, ids)
+    index.nprobe = nprobe or calibrate(index, vectors, ids)
+    return index
+
+
+def calibrate(index: Any, vectors: np.ndarray, ids: np.ndarray) -> int:
+    """Smallest power-of-two ``nprobe`` whose recall@10 vs exact reaches the target."""
+    import faiss
+
+    k = 10
+    n = len(vectors)
+    rng = np.random.default_rng(_SEED)
+    rows = rng.choice(n, min(_CALIBRATION_QUERIES, n), replace=False)
+    queries = np.ascontiguousarray(vectors[rows])
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    _, exact_rows = flat.search(queries, k + 1)
+    truth = [
+        set(ids[r][ids[r] != ids[q]][:k].tolist()) for q, r in zip(rows, exact_rows, strict=True)
+    ]
+    nprobe = _MIN_NPROBE
+    while nprobe < index.nlist:
+        index.nprobe = nprobe
+        _, found = index.search(queries, k + 1)
+        hits = sum(
+            len(t & set(f[f != ids[q]][:k].tolist()))
+            for q, t, f in zip(rows, truth, found, strict=True)
+        )
+        if hits >= CALIBRATION_RECALL * sum(len(t) for t in truth):
+            return nprobe
+        nprobe *= 2
+    return int(index.nlist)
+
+
+def prepare(index: Any, params: Mapping[str, Any] | None = None) -> Any:
+    """Set the search parameters on a loaded index (from :func:`describe`'s ``params``)."""
+    ivf = _ivf(index)
+    if ivf is not None:
+        wanted = (params or {}).get("nprobe")
+        if wanted:
+            ivf.nprobe = int(wanted)
+        elif ivf.nprobe <= 1:  # not serialised by this FAISS build: a safe default
+            ivf.nprobe = max(_MIN_NPROBE, ivf.nlist // 16)
+    return index
+
+
+def describe(index: Any) -> dict[str, Any]:
+    """Kind and parameters, for the index manifest (``prepare(index, d)`` reads it back)."""
+    ivf = _ivf(index)
+    base = {"metric": "inner_product", "normalized": True, "ntotal": int(index.ntotal)}
+    if ivf is None:
+        return {"type": "flat", **base}
+    return {"type": "ivf", **base, "nlist": int(ivf.nlist), "nprobe": int(ivf.nprobe)}
+
+
+def kind_of(index: Any) -> str:
+    return "flat" if _ivf(index) is None else "ivf"
+
+
+def add(index: Any, vectors: np.ndarray, ids: np.ndarray) -> None:
+    """Add (or replace: ids already present are removed first) ``vectors`` under ``ids``."""
+    vectors = _as_vectors(vectors, index.d)
+    ids = _as_ids(ids, len(vectors))
+    if not len(ids):
+        return
+    remove(index, ids)
+    index.add_with_ids(vectors, ids)
+
+
+def remove(index: Any, ids: np.ndarray | list[int]) -> int:
+    """Remove ``ids`` (absent ones are ignored); returns how many vectors went."""
+    import faiss
+
+    ids = np.asarray(ids, dtype=np.int64)
+    if not len(ids) or index.ntotal == 0:
+        return 0
+    return int(index.remove_ids(faiss.IDSelectorBatch(ids)))
+
+
+def should_rebuild(index: Any, built_with: int) -> bool:
+    """True when the kind chosen for the current size differs from the index's, or an IVF
+    index holds over 4x (or under 1/4 of) the vectors its centroids were trained for."""
+    n = int(index.ntotal)
+    if choose_kind(n) != kind_of(index):
+        return True
+    return kind_of(index) == "ivf" and not built_with / 4 <= n <= built_with * 4
+
+
+def _ivf(index: Any) -> Any:
+    import faiss
+
+    try:
+        return faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return None
+
+
+def _as_vectors(vectors: np.ndarray, dim: int) -> np.ndarray:
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim)
+    return vectors
+
+
+def _as_ids(ids: np.ndarray, n: int) -> np.ndarray:
+    ids = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+    if len(ids) != n:
+        raise ValueError(f"{len(ids)} ids for {n} vectors")
+    return ids
