@@ -53,7 +53,8 @@ class SkipFile(Exception):
     """A file we deliberately do not index; the reason (str(exc)) is shown to the user."""
 
 
-logging.getLogger("pypdf").setLevel(logging.ERROR)  # broken PDFs get our one-line warning
+for _noisy in ("pypdf", "trafilatura"):  # a broken file gets our one-line warning, not theirs
+    logging.getLogger(_noisy).setLevel(logging.CRITICAL)
 
 _FORMATS = {
     ".txt": "txt",
@@ -66,8 +67,8 @@ _FORMATS = {
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMATS)
 
 #: Files larger than this are skipped with a warning (and refused as uploads): every
-#: character is embedded, and a 50 MB log would keep two CPU cores busy for the best part
-#: of an hour. ``QA_MAX_FILE_MB`` changes it.
+#: character is embedded, so one huge log or data dump would hold up the whole index for
+#: a long time on a small CPU. ``QA_MAX_FILE_MB`` changes it.
 DEFAULT_MAX_FILE_MB = 20.0
 
 _TITLE_MAX = 200
@@ -255,7 +256,9 @@ def too_big(size: int, limit_mb: float) -> str | None:
     """The one-line reason a file of ``size`` bytes is refused, or None if it is not."""
     if size <= limit_mb * 2**20:
         return None
-    return f"{size / 2**20:.1f} MB is over the {limit_mb:g} MB limit (QA_MAX_FILE_MB)"
+    mb = size / 2**20
+    shown = f"{mb:.1f}" if mb >= 0.1 else f"{mb:.2g}"
+    return f"{shown} MB is over the {limit_mb:g} MB limit (QA_MAX_FILE_MB)"
 
 
 def _unreadable(path: Path, exc: OSError) -> SkipFile:
