@@ -46,6 +46,14 @@ def _question_options(parser: argparse.ArgumentParser, k_help: str) -> None:
     _common(parser)
 
 
+def _reader_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reader",
+        metavar="DIR",
+        help="short-answer reader folder ($QA_READER; default: the one shipped in the package)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="qa", description="Private question answering over your own documents."
@@ -65,11 +73,13 @@ def parser() -> argparse.ArgumentParser:
     ak = sub.add_parser("ask", help="answer a question with cited sentences")
     ak.add_argument("question", help="the question")
     _question_options(ak, "passages to read (default 5)")
+    _reader_option(ak)
 
     sv = sub.add_parser("serve", help="start the browser UI (http://127.0.0.1:7860)")
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=7860)
     sv.add_argument("--corpus", type=Path, help="folder of documents (default: seeds/)")
+    _reader_option(sv)
     _common(sv)
 
     ev = sub.add_parser("eval", help="measure retrieval and answers on SQuAD, BEIR or seeds-qa")
@@ -93,7 +103,32 @@ def parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true", help="one JSON object of scores")
     ev.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
+    ev.add_argument(
+        "--gold-context",
+        action="store_true",
+        help="--squad: the reader reads each question's own paragraph (no retrieval)",
+    )
+    ev.add_argument(
+        "--holdout",
+        type=int,
+        metavar="N",
+        help="--squad: ask only the questions of the last N articles (those train-reader "
+        "kept out); every paragraph is still indexed",
+    )
+    _reader_option(ev)
     _common(ev)
+
+    tr = sub.add_parser("train-reader", help="train a short-answer reader on a SQuAD file")
+    tr.add_argument("--squad", type=Path, required=True, metavar="FILE", help="SQuAD JSON file")
+    tr.add_argument("--epochs", type=int, default=2, help="passes over the data (default 2)")
+    tr.add_argument("--out", type=Path, default=Path("reader"), help="output folder (./reader)")
+    tr.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
+    tr.add_argument("--batch-size", type=int, default=16, help="windows per step (default 16)")
+    tr.add_argument(
+        "--holdout", type=int, default=4, help="last N articles kept out and scored (default 4)"
+    )
+    tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    tr.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
@@ -107,6 +142,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         batch_size=args.batch_size,
         k=getattr(args, "k", None),
         mode=getattr(args, "mode", None),
+        reader=getattr(args, "reader", None),
     )
 
 
@@ -188,6 +224,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             ("--split", args.split, args.beir),
             ("--limit", args.limit, not args.seeds_qa),
             ("--seed", args.seed, not args.seeds_qa),
+            ("--gold-context", args.gold_context or None, args.squad),
+            ("--holdout", args.holdout, args.squad),
         )
         if value is not None and not applies
     ]
@@ -198,12 +236,41 @@ def cmd_eval(args: argparse.Namespace) -> int:
     common = {"k": settings.k, "cache_dir": args.cache_dir}
     sample = {"limit": args.limit, "seed": args.seed or 0}
     if args.squad:
-        result = evaluate_squad(args.squad, settings, **sample, **common)
+        result = evaluate_squad(
+            args.squad,
+            settings,
+            **sample,
+            **common,
+            gold_context=args.gold_context,
+            holdout=args.holdout,
+        )
     elif args.beir:
         result = evaluate_beir(args.beir, settings, split=args.split or "test", **sample, **common)
     else:
         result = evaluate_seeds_qa(args.seeds_qa, settings, corpus=args.corpus, **common)
     print(json.dumps(result, indent=1) if args.json else format_table(result))
+    return 0
+
+
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from qa.train import TrainConfig, train_reader
+
+    config = TrainConfig(
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        holdout=args.holdout,
+        seed=args.seed,
+    )
+    result = train_reader(args.squad, args.out, config, progress=not args.quiet, log=say)
+    held = result.get("held_out")
+    if held:
+        say(
+            f"held-out ({result['held_out_questions']} questions of "
+            f"{', '.join(result['held_out_articles'])}, gold paragraph): "
+            f"exact_match {held['exact_match']}, f1 {held['f1']}"
+        )
+    say(f"use it: qa ask --reader {args.out} QUESTION  (or QA_READER={args.out})")
     return 0
 
 
@@ -221,6 +288,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "serve": cmd_serve,
     "eval": cmd_eval,
+    "train-reader": cmd_train_reader,
 }
 
 

@@ -54,6 +54,7 @@ class Settings:
     min_confidence: float = 0.45  # below this sentence score the answer is "not found"
     answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
     focus_fit: float = 0.35  # cosine an answer needs with an asked-about noun it lacks
+    reader: str = ""  # short-answer reader folder; "" is the one shipped in qa/models/reader
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -88,6 +89,8 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "index_dir" in values:
             values["index_dir"] = Path(values["index_dir"])
+        if "reader" in values:
+            values["reader"] = str(values["reader"])
         return cls(**values)
 
     def with_(self, **changes: Any) -> Settings:

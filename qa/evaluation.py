@@ -15,6 +15,11 @@ Definitions (explicit, tested):
 - exact_match / f1 follow the official SQuAD scripts (percentages, v2.0's rule that a question
   without gold answers has gold "" so that an empty prediction, i.e. abstaining, scores 100).
   The prediction is the short answer, else the first answer sentence, else "".
+- SQuAD can be read in two settings so that retrieval and reading errors can be told apart:
+  open (default: every paragraph is indexed, the answer comes from ``Answerer.ask``) and
+  closed (``gold_context``: the reader reads the question's own paragraph, no retrieval;
+  only exact_match / f1 and the reading time apply). ``holdout`` asks only the questions of
+  the last N articles, those ``qa train-reader --holdout N`` kept out of training.
 """
 
 from __future__ import annotations
@@ -139,6 +144,7 @@ class Item:
     question: str
     relevant: Mapping[str, float]
     golds: tuple[str, ...] | None
+    article: int | None = None  # SQuAD: the article's position in the file
 
 
 #: relative file path -> (document id, text): the corpus as it is written to disk
@@ -158,7 +164,8 @@ def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
                 corpus[rel] = (rel, _text(paragraph["context"]))
                 for qa in paragraph["qas"]:
                     golds = () if qa.get("is_impossible") else _golds(qa["answers"])
-                    items.append(Item(_text(qa["question"]), {rel: 1.0} if golds else {}, golds))
+                    relevant = {rel: 1.0} if golds else {}
+                    items.append(Item(_text(qa["question"]), relevant, golds, a))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
     return corpus, _some(items, str(path))
@@ -445,11 +452,57 @@ def evaluate_squad(
     seed: int = 0,
     k: int | None = None,
     cache_dir: Path | str | None = None,
+    gold_context: bool = False,
+    holdout: int | None = None,
 ) -> dict[str, Any]:
-    """Retrieval and answer scores on a SQuAD v1.1 or v2.0 file (all paragraphs indexed)."""
+    """Retrieval and answer scores on a SQuAD v1.1 or v2.0 file (all paragraphs indexed), or
+    with ``gold_context`` the reader's scores on each question's own paragraph."""
     corpus, items = read_squad(path)
+    if holdout is not None:
+        items = held_out(items, holdout)
     items = _sample(items, limit, seed)
+    if gold_context:
+        return _run_closed(items, corpus, settings)
     return _evaluate_corpus(corpus, items, settings, k, cache_dir, answers=True)
+
+
+def held_out(items: list[Item], holdout: int) -> list[Item]:
+    """The questions of the last ``holdout`` articles (the split of ``qa train-reader``)."""
+    articles = 1 + max((i.article for i in items if i.article is not None), default=-1)
+    if not 1 <= holdout <= articles:
+        raise EvalError(f"--holdout must be between 1 and {articles} articles, not {holdout}")
+    first = articles - holdout
+    return _some([i for i in items if i.article is not None and i.article >= first], "held-out")
+
+
+def _run_closed(items: list[Item], corpus: Corpus, settings: Settings) -> dict[str, Any]:
+    """The reader on each answerable question's gold paragraph: exact_match, f1, read time."""
+    from qa.reader import reader_for
+
+    reader = reader_for(settings)
+    texts = {rel: text for rel, (_, text) in corpus.items()}
+    answerable = [i for i in items if i.golds and i.relevant]
+    if len(answerable) < len(items):
+        say(f"{len(items) - len(answerable)} questions without an answer are not read")
+    answerable = _some(answerable, "the answerable questions")
+    reader.read(answerable[0].question, [texts[next(iter(answerable[0].relevant))]])  # warm-up
+    values: dict[str, list[float]] = defaultdict(list)
+    millis: list[float] = []
+    for item in tqdm(answerable, desc="reading", unit="q", file=sys.stderr, disable=None):
+        started = time.perf_counter()
+        spans = reader.read(item.question, [texts[rel] for rel in item.relevant])
+        millis.append((time.perf_counter() - started) * 1000)
+        best = max((s for s in spans if s is not None), key=lambda s: s.score, default=None)
+        em, f1 = squad_em_f1(best.text if best else "", item.golds or ())
+        values["exact_match"].append(em)
+        values["f1"].append(f1)
+    result: dict[str, Any] = dict.fromkeys(KEYS)
+    result["queries"] = len(answerable)
+    for key, scores in values.items():
+        result[key] = round(float(np.mean(scores)) * 100, 4)
+    p50, p95 = np.percentile(millis, [50, 95])
+    result["query_ms_p50"], result["query_ms_p95"] = round(p50, 1), round(p95, 1)
+    return result
 
 
 def evaluate_beir(

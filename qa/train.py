@@ -1,0 +1,373 @@
+"""Train a short-answer reader from a SQuAD-format file: ``qa train-reader``.
+
+No extractive QA model can be installed here, so the packaged all-MiniLM-L6-v2 encoder gets a
+span head (AutoModelForQuestionAnswering: only ``qa_outputs`` is new) and is fine-tuned on the
+file's questions. The last ``holdout`` articles are kept out of training and scored at the
+end of every epoch with the gold paragraph given (the "closed" setting), so the number printed
+is on articles the reader never saw. Windows come from ``qa.reader.windows``, the same function
+that reads at answer time; batches are grouped by length so padding stays short on a CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tqdm import tqdm
+
+from qa.config import DEFAULT_MODEL, ConfigError
+from qa.embedding import resolve_model_dir
+from qa.evaluation import EvalError, squad_em_f1
+from qa.reader import MAX_TOKENS, STRIDE, Window, collate, decode, load_model, windows
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+
+@dataclass(frozen=True)
+class Example:
+    """One SQuAD question with its paragraph; the first gold answer is the training target."""
+
+    article: int
+    question: str
+    context: str
+    golds: tuple[str, ...]
+    answer_start: int
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What ``qa train-reader`` was run with (saved beside the weights and in the card)."""
+
+    epochs: int = 2
+    lr: float = 1e-4
+    batch_size: int = 16
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    holdout: int = 4
+    seed: int = 0
+    max_tokens: int = MAX_TOKENS
+    stride: int = STRIDE
+    base: str = DEFAULT_MODEL
+
+
+def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
+    """Article titles and every answerable question of a SQuAD v1.1/v2.0 file, in file order."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvalError(f"SQuAD file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvalError(f"cannot read the SQuAD file {path}: {exc}") from None
+    titles: list[str] = []
+    examples: list[Example] = []
+    try:
+        for a, article in enumerate(data["data"]):
+            titles.append(str(article.get("title", a)))
+            for paragraph in article["paragraphs"]:
+                context = str(paragraph["context"])
+                for qa in paragraph["qas"]:
+                    answers = [] if qa.get("is_impossible") else qa["answers"]
+                    if not answers:
+                        continue
+                    golds = tuple(dict.fromkeys(str(x["text"]) for x in answers))
+                    start = int(answers[0]["answer_start"])
+                    examples.append(Example(a, str(qa["question"]), context, golds, start))
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
+    if not examples:
+        raise EvalError(f"no answerable questions in {path}")
+    return titles, examples
+
+
+def split(
+    titles: Sequence[str], examples: Sequence[Example], holdout: int
+) -> tuple[list[Example], list[Example]]:
+    """(training, held-out): the last ``holdout`` articles are held out, deterministically."""
+    if not 0 <= holdout < len(titles):
+        raise ConfigError(
+            f"--holdout must be between 0 and {len(titles) - 1} (the file has "
+            f"{len(titles)} articles), not {holdout}"
+        )
+    first_held = len(titles) - holdout
+    train = [e for e in examples if e.article < first_held]
+    held = [e for e in examples if e.article >= first_held]
+    return train, held
+
+
+def labelled_windows(
+    tokenizer: PreTrainedTokenizerBase,
+    example: Example,
+    max_tokens: int = MAX_TOKENS,
+    stride: int = STRIDE,
+) -> list[tuple[Window, int, int]]:
+    """Each window of the example with its answer's (start, end) token, (0, 0) ([CLS]) for a
+    window that does not hold the whole answer."""
+    a = example.answer_start
+    b = a + len(example.golds[0])
+    out = []
+    for w in windows(tokenizer, example.question, [example.context], max_tokens, stride):
+        inside = [(i, o) for i, o in enumerate(w.offsets) if o is not None]
+        s = e = 0
+        if inside and inside[0][1][0] <= a and inside[-1][1][1] >= b:
+            s = max(i for i, o in inside if o[0] <= a)
+            e = min(i for i, o in inside if o[1] >= b)
+            if e < s:
+                s = e = 0
+        out.append((w, s, e))
+    return out
+
+
+def length_batches(
+    lengths: Sequence[int], batch_size: int, rng: random.Random, pool: int = 50
+) -> list[list[int]]:
+    """Shuffled batches of indices whose members have similar lengths: shuffle, sort inside
+    pools of ``pool`` batches, cut, then shuffle the batches."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    batches: list[list[int]] = []
+    step = batch_size * pool
+    for i in range(0, len(order), step):
+        chunk = sorted(order[i : i + step], key=lambda j: lengths[j])
+        batches += [chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def predict(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    pairs: Sequence[tuple[str, str]],
+    precision: str = "fp32",
+    batch_size: int = 64,
+    progress: bool = False,
+) -> list[str]:
+    """The best answer text for each (question, context) pair (windows batched by length)."""
+    import torch
+
+    feats: list[tuple[int, Window]] = []
+    for n, (question, context) in enumerate(pairs):
+        feats += [(n, w) for w in windows(tokenizer, question, [context])]
+    order = sorted(range(len(feats)), key=lambda i: len(feats[i][1].input_ids))
+    best: list[tuple[float, str]] = [(-math.inf, "")] * len(pairs)
+    pad = int(tokenizer.pad_token_id or 0)
+    model.train(False)
+    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    for chunk in tqdm(chunks, desc="reading", unit="batch", file=sys.stderr, disable=not progress):
+        batch = [feats[i][1] for i in chunk]
+        with (
+            torch.inference_mode(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"),
+        ):
+            out = model(**collate(batch, pad))
+        starts, ends = out.start_logits.float().numpy(), out.end_logits.float().numpy()
+        for i, s, e in zip(chunk, starts, ends, strict=True):
+            n, w = feats[i]
+            span = decode(w, pairs[n][1], s, e)
+            if span is not None and span.score > best[n][0]:
+                best[n] = (span.score, span.text)
+    return [text for _, text in best]
+
+
+def closed_scores(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    examples: Sequence[Example],
+    precision: str = "fp32",
+    progress: bool = False,
+) -> dict[str, float]:
+    """exact_match / f1 (percent) reading each question's gold paragraph."""
+    texts = predict(
+        model, tokenizer, [(e.question, e.context) for e in examples], precision, progress=progress
+    )
+    scores = [squad_em_f1(t, e.golds) for t, e in zip(texts, examples, strict=True)]
+    em = 100 * float(np.mean([s[0] for s in scores])) if scores else 0.0
+    f1 = 100 * float(np.mean([s[1] for s in scores])) if scores else 0.0
+    return {"questions": len(examples), "exact_match": round(em, 2), "f1": round(f1, 2)}
+
+
+def train_reader(
+    squad: Path | str,
+    out: Path | str,
+    config: TrainConfig = TrainConfig(),
+    progress: bool = True,
+    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
+) -> dict[str, Any]:
+    """Fine-tune, score the held-out articles after each epoch, save fp16 safetensors to
+    ``out`` with the tokenizer, ``training.json`` and a MODEL_CARD.md. Returns the record."""
+    import torch
+    from transformers import AutoTokenizer
+
+    if config.epochs < 1 or config.batch_size < 1 or config.lr <= 0:
+        raise ConfigError("--epochs, the batch size and the learning rate must be positive")
+    titles, examples = read_examples(squad)
+    train, held = split(titles, examples, config.holdout)
+    base = resolve_model_dir(config.base)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+    model = load_model(base)
+    feats = [
+        f for e in train for f in labelled_windows(tokenizer, e, config.max_tokens, config.stride)
+    ]
+    log(
+        f"training on {len(train)} questions ({len(feats)} windows) of "
+        f"{len(titles) - config.holdout} articles; holding out {len(held)} questions of "
+        f"{config.holdout}: {', '.join(titles[len(titles) - config.holdout :])}"
+    )
+    steps_per_epoch = math.ceil(len(feats) / config.batch_size)
+    total = steps_per_epoch * config.epochs
+    warmup = max(1, int(config.warmup * total))
+    no_decay = ("bias", "LayerNorm.weight", "norm.weight")
+    groups = [
+        {
+            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": config.weight_decay,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+            "weight_decay": 0.0,
+        },
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=config.lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))),
+    )
+    pad = int(tokenizer.pad_token_id or 0)
+    lengths = [len(w.input_ids) for w, _, _ in feats]
+    epochs: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        t0 = time.perf_counter()
+        losses: list[float] = []
+        bar = tqdm(
+            length_batches(lengths, config.batch_size, rng),
+            desc=f"epoch {epoch}/{config.epochs}",
+            unit="batch",
+            file=sys.stderr,
+            disable=not progress,
+        )
+        for batch_idx in bar:
+            batch = collate([feats[i][0] for i in batch_idx], pad)
+            starts = torch.tensor([feats[i][1] for i in batch_idx])
+            ends = torch.tensor([feats[i][2] for i in batch_idx])
+            loss = model(**batch, start_positions=starts, end_positions=ends).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            losses.append(float(loss.detach()))
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+        seconds = time.perf_counter() - t0
+        record: dict[str, Any] = {
+            "epoch": epoch,
+            "seconds": round(seconds, 1),
+            "loss": round(float(np.mean(losses)), 4),
+        }
+        if held:
+            record["held_out"] = closed_scores(model, tokenizer, held)
+        epochs.append(record)
+        log(f"epoch {epoch}: {json.dumps(record)}")
+        result = _record(squad, titles, train, held, feats, config, epochs, started)
+        save(model, tokenizer, Path(out), result)  # each epoch: a long run leaves a usable reader
+    log(f"saved the reader to {out}/")
+    return result
+
+
+def _record(
+    squad: Path | str,
+    titles: Sequence[str],
+    train: Sequence[Example],
+    held: Sequence[Example],
+    feats: Sequence[tuple[Window, int, int]],
+    config: TrainConfig,
+    epochs: list[dict[str, Any]],
+    started: float,
+) -> dict[str, Any]:
+    return {
+        "data": Path(squad).name,
+        "train_questions": len(train),
+        "train_windows": len(feats),
+        "held_out_articles": titles[len(titles) - config.holdout :],
+        "held_out_questions": len(held),
+        "config": asdict(config),
+        "epochs": epochs,
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "held_out": epochs[-1].get("held_out"),
+    }
+
+
+def save(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    out: Path,
+    record: dict[str, Any],
+) -> None:
+    """fp16 safetensors (half the size; read back as fp32), tokenizer, record and card."""
+
+    out.mkdir(parents=True, exist_ok=True)
+    weights: Any = model  # transformers' dtype methods are untyped
+    weights.half()
+    model.save_pretrained(str(out), safe_serialization=True)
+    weights.float()
+    tokenizer.save_pretrained(str(out))
+    (out / "training.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text(model_card(record), encoding="utf-8")
+
+
+def model_card(record: dict[str, Any]) -> str:
+    """A short card: what the reader is, what it was trained on, how it scores, licences."""
+    cfg = record["config"]
+    held = record.get("held_out") or {}
+    rows = "\n".join(
+        f"| {e['epoch']} | {e['loss']} | {e['seconds'] / 60:.1f} | "
+        f"{(e.get('held_out') or {}).get('exact_match', '-')} | "
+        f"{(e.get('held_out') or {}).get('f1', '-')} |"
+        for e in record["epochs"]
+    )
+    return f"""# qa short-answer reader
+
+An extractive question-answering reader: the {cfg["base"]} sentence encoder with a span
+head (`BertForQuestionAnswering`), fine-tuned by `qa train-reader`. It reads a question and a
+passage and points at the answer's first and last token; `[CLS]` means "not in this window".
+
+## Training
+
+- Data: `{record["data"]}`, {record["train_questions"]} questions
+  ({record["train_windows"]} windows), all articles but the last {cfg["holdout"]}.
+- Held out: {record["held_out_questions"]} questions of {", ".join(record["held_out_articles"])}.
+- Settings: {cfg["epochs"]} epochs, AdamW lr {cfg["lr"]}, weight decay {cfg["weight_decay"]},
+  batch {cfg["batch_size"]} grouped by length, {cfg["warmup"]:.0%} linear warm-up then linear
+  decay, windows of {cfg["max_tokens"]} tokens with stride {cfg["stride"]}, seed {cfg["seed"]},
+  fp32 on CPU; weights stored as fp16 safetensors.
+- Time: {record["train_seconds"] / 60:.1f} minutes.
+
+Reproduce: `qa train-reader --squad {record["data"]} --epochs {cfg["epochs"]} \\
+--lr {cfg["lr"]} --holdout {cfg["holdout"]} --out DIR`.
+
+## Scores on the held-out articles, gold paragraph given (closed setting)
+
+| epoch | train loss | minutes | exact match | F1 |
+|---|---|---|---|---|
+{rows}
+
+Final: exact match {held.get("exact_match", "-")}, F1 {held.get("f1", "-")}
+(official SQuAD normalisation, best over the gold answers).
+
+## Licences
+
+- Base encoder: sentence-transformers/all-MiniLM-L6-v2, Apache-2.0.
+- Training data: SQuAD v1.1 (Rajpurkar et al., 2016), CC BY-SA 4.0. The data itself is not
+  distributed with this package; these weights are derived from it.
+"""

@@ -1,0 +1,89 @@
+"""``qa train-reader``: the SQuAD split, training labels, length-grouped batches, and one real
+training step end to end on a tiny SQuAD file."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+from qa.config import ConfigError, Settings
+from qa.reader import Reader
+from qa.train import length_batches, read_examples, split
+
+PARAGRAPH = (
+    "The Panjshir Valley lies north of Kabul. Its resistance was led by Ahmad Shah Massoud, "
+    "who was killed on 9 September 2001."
+)
+
+
+def tiny_squad(path: Path, articles: int = 2) -> Path:
+    """``articles`` articles of one paragraph and two questions each."""
+    start = PARAGRAPH.index("Ahmad Shah Massoud")
+    when = PARAGRAPH.index("9 September 2001")
+    qas = [
+        {"id": "a", "question": "Who led it?", "answers": [{"text": "Ahmad Shah Massoud",
+                                                           "answer_start": start}]},
+        {"id": "b", "question": "When was he killed?", "answers": [{"text": "9 September 2001",
+                                                                   "answer_start": when}]},
+    ]  # fmt: skip
+    data = [
+        {"title": f"Article {n}", "paragraphs": [{"context": PARAGRAPH, "qas": qas}]}
+        for n in range(articles)
+    ]
+    path.write_text(json.dumps({"version": "1.1", "data": data}), encoding="utf-8")
+    return path
+
+
+def test_the_last_articles_are_held_out(tmp_path: Path) -> None:
+    titles, examples = read_examples(tiny_squad(tmp_path / "s.json", articles=3))
+    assert titles == ["Article 0", "Article 1", "Article 2"] and len(examples) == 6
+    train, held = split(titles, examples, 1)
+    assert {e.article for e in train} == {0, 1} and {e.article for e in held} == {2}
+    assert PARAGRAPH[held[0].answer_start :].startswith(held[0].golds[0])
+    with pytest.raises(ConfigError, match="holdout"):
+        split(titles, examples, 3)
+
+
+def test_length_batches_cover_every_window_once_in_similar_lengths() -> None:
+    rng = random.Random(0)
+    lengths = [rng.randint(20, 384) for _ in range(1000)]
+    batches = length_batches(lengths, 16, random.Random(1), pool=10)
+    flat = sorted(i for b in batches for i in b)
+    assert flat == list(range(1000)) and all(len(b) <= 16 for b in batches)
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches)
+    shuffled = [list(range(n, min(n + 16, 1000))) for n in range(0, 1000, 16)]
+    unsorted = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in shuffled)
+    assert spread < unsorted / 4  # padding per batch stays short
+    assert batches != length_batches(lengths, 16, random.Random(2), pool=10)
+
+
+def test_train_reader_one_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two articles: one trains (one batch of two windows, one step), one is scored."""
+    squad = tiny_squad(tmp_path / "tiny.json")
+    out = tmp_path / "reader"
+    args = ["--squad", str(squad), "--epochs", "1", "--holdout", "1", "--out", str(out)]
+    code = main(["train-reader", *args, "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "training on 2 questions (2 windows) of 1 articles" in err
+    assert "held-out (2 questions of Article 1, gold paragraph): exact_match" in err
+    record = json.loads((out / "training.json").read_text(encoding="utf-8"))
+    assert record["config"]["epochs"] == 1 and record["train_windows"] == 2
+    assert len(record["epochs"]) == 1 and 0 <= record["held_out"]["f1"] <= 100
+    assert "CC BY-SA 4.0" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    spans = Reader(Settings(reader=str(out))).read("Who led it?", [PARAGRAPH])
+    assert spans[0] is not None and spans[0].text == PARAGRAPH[spans[0].start : spans[0].end]
+
+
+def test_train_reader_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    squad = tiny_squad(tmp_path / "tiny.json")
+    assert main(["train-reader", "--squad", str(squad), "--holdout", "2"]) == 2
+    assert capsys.readouterr().err.startswith("qa: error: --holdout must be between 0 and 1")
+    assert main(["train-reader", "--squad", str(tmp_path / "none.json")]) == 2
+    assert "SQuAD file not found" in capsys.readouterr().err
