@@ -160,10 +160,12 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{counts['chunks']} chunks); use --rebuild to build it anew"
         )
         return 0
+    changes = index.manifest.get("changes", {})
+    what = ", ".join(f"{changes[k]} {k}" for k in ("added", "changed", "removed") if changes.get(k))
     say(
         f"indexed {counts['documents']} documents, {counts['chunks']} chunks into "
         f"{settings.index_dir}/ in {time.perf_counter() - started:.1f} s "
-        f"({model['name']}, {model['precision']})"
+        f"({what or 'rebuilt'}; {model['name']}, {model['precision']})"
     )
     return 0
 

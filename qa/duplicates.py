@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from qa.bm25 import fold
 from qa.chunking import Chunk
@@ -25,6 +27,8 @@ Span = tuple[str, int, int]  # (document id, start, end)
 SHINGLE_WORDS = 3
 NUM_PERM = 64
 MIN_COVERAGE = 0.5
+_EMPTY = np.uint32(0xFFFFFFFF)
+_WINDOW = 32  # a bucket member is compared with at most this many earlier members
 _WORD = re.compile(r"\w+")
 
 
@@ -39,19 +43,67 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def sentence_groups(
-    sentences: Sequence[tuple[Span, str]], threshold: float = 0.5
-) -> list[list[Span]]:
-    """Groups (of two or more) of near-identical sentences found in different documents."""
-    from datasketch import MinHash, MinHashLSH
+def signatures(texts: Sequence[str]) -> np.ndarray:
+    """One MinHash signature (``NUM_PERM`` uint32 values) per text, from its 3-shingles.
 
-    sets = [shingles(text) for _, text in sentences]
+    Stored beside the index (one row per sentence), so an update hashes only new sentences.
+    A text without shingles gets the all-maximum row, which never matches anything.
+    """
+    from datasketch import MinHash
+
+    out = np.full((len(texts), NUM_PERM), _EMPTY, dtype=np.uint32)
+    sets = [shingles(t) for t in texts]
     keep = [i for i, s in enumerate(sets) if s]
-    if len(keep) < 2:
+    if keep:
+        hashes = MinHash.bulk([[x.encode() for x in sets[i]] for i in keep], num_perm=NUM_PERM)
+        out[keep] = np.stack([h.hashvalues for h in hashes]).astype(np.uint32)
+    return out
+
+
+def sentence_groups(
+    spans: Sequence[Span],
+    sigs: np.ndarray,
+    text_of: Callable[[Span], str],
+    threshold: float = 0.5,
+) -> list[list[Span]]:
+    """Groups (of two or more) of near-identical sentences found in different documents.
+
+    Candidates come from LSH banding of the signatures (bands and rows chosen by datasketch
+    for ``threshold``), computed with NumPy over all sentences at once; each candidate pair
+    is then confirmed by the exact Jaccard similarity of the two shingle sets.
+    """
+    from datasketch import MinHashLSH
+
+    n = len(spans)
+    if n < 2:
         return []
-    hashes = MinHash.bulk([[s.encode() for s in sets[i]] for i in keep], num_perm=NUM_PERM)
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    parent = list(range(len(sentences)))
+    bands, rows = lsh.b, lsh.r
+    valid = ~(sigs == _EMPTY).all(axis=1)
+    weights = (np.uint64(0x9E3779B97F4A7C15) ** np.arange(1, rows + 1, dtype=np.uint64)).astype(
+        np.uint64
+    )
+    candidates: set[tuple[int, int]] = set()
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            block = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
+            keys = (block * weights).sum(axis=1, dtype=np.uint64)
+            order = np.argsort(keys, kind="stable")
+            ordered = keys[order]
+            same = np.flatnonzero(ordered[1:] == ordered[:-1])
+            if not len(same):
+                continue
+            starts = same[np.r_[True, np.diff(same) > 1]]
+            for first in starts.tolist():
+                last = first + 1
+                while last + 1 < n and ordered[last + 1] == ordered[first]:
+                    last += 1
+                members = sorted(int(i) for i in order[first : last + 1] if valid[i])
+                for a, i in enumerate(members):
+                    for j in members[max(0, a - _WINDOW) : a]:
+                        if spans[i][0] != spans[j][0]:
+                            candidates.add((j, i))
+    parent = list(range(n))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -59,16 +111,20 @@ def sentence_groups(
             i = parent[i]
         return i
 
-    for i, mh in zip(keep, hashes, strict=True):
-        for j in lsh.query(mh):
-            same_doc = sentences[i][0][0] == sentences[j][0][0]
-            if not same_doc and jaccard(sets[i], sets[j]) >= threshold:
-                parent[find(i)] = find(j)
-        lsh.insert(i, mh)
+    sets: dict[int, set[str]] = {}
+
+    def shingle_set(i: int) -> set[str]:
+        if i not in sets:
+            sets[i] = shingles(text_of(spans[i]))
+        return sets[i]
+
+    for j, i in sorted(candidates):
+        if find(i) != find(j) and jaccard(shingle_set(i), shingle_set(j)) >= threshold:
+            parent[find(i)] = find(j)
     groups: dict[int, list[Span]] = defaultdict(list)
-    for i in keep:
-        groups[find(i)].append(sentences[i][0])
-    return [sorted(g) for g in groups.values() if len({doc for doc, _, _ in g}) > 1]
+    for i in sorted({k for pair in candidates for k in pair}):
+        groups[find(i)].append(spans[i])
+    return sorted(sorted(g) for g in groups.values() if len({doc for doc, _, _ in g}) > 1)
 
 
 def passage_copies(chunks: Sequence[Chunk], groups: list[list[Span]]) -> dict[int, list[Span]]:

@@ -9,6 +9,7 @@ Layout of an index folder (``vectors/`` by default)::
                          spans of other documents carrying a near-duplicate of it (copies)
         duplicates.jsonl one group of near-duplicate sentences per line: [doc, start, end]s
         dense.faiss      FAISS inner-product index keyed by the chunk ids
+        minhash.npy      one MinHash signature per sentence, same rows (duplicate detection)
         sentences.npy    one vector per sentence of each chunk, in chunk order (token embeddings
                          of the chunk pooled over the sentence: a passage scores by its best
                          sentence too)
@@ -41,7 +42,7 @@ from qa.bm25 import BM25Index
 from qa.chunking import CHUNKER_VERSION, Chunk, Chunker
 from qa.config import Settings
 from qa.documents import Document, load_folder
-from qa.duplicates import Span, passage_copies, sentence_groups
+from qa.duplicates import NUM_PERM, Span, passage_copies, sentence_groups, signatures
 from qa.embedding import Embedder, ModelIdentity
 
 FORMAT = "qa-index"
@@ -53,6 +54,7 @@ _FILES = (
     "duplicates.jsonl",
     "dense.faiss",
     "sentences.npy",
+    "minhash.npy",
     "bm25/params.index.json",
 )
 
@@ -98,6 +100,7 @@ def signature(settings: Settings, model: ModelIdentity) -> dict[str, Any]:
         "dim": model.dim,
         "chunker_version": CHUNKER_VERSION,
         "vectors": "passage+sentence",
+        "duplicates": f"minhash{NUM_PERM}-lsh",
         **settings.chunker_params(),
     }
 
@@ -115,6 +118,7 @@ class Index:
     copies: dict[int, list[Span]]  # chunk id -> spans of other documents carrying it
     sentence_groups: list[list[Span]]  # near-duplicate sentences across documents
     sentence_vectors: np.ndarray  # rows: the sentences of each chunk, in chunk order
+    sentence_signatures: np.ndarray  # MinHash of the same rows
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.chunks}
@@ -224,9 +228,18 @@ class Index:
             sentences = np.load(data / "sentences.npy", allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise IndexCorrupt(_corrupt(path, data / "sentences.npy", str(exc))) from None
-        if len(sentences) != sum(len(c.sentences) for c in chunks):
+        n_rows = sum(len(c.sentences) for c in chunks)
+        if len(sentences) != n_rows:
             raise IndexCorrupt(_corrupt(path, data / "sentences.npy", "counts do not match"))
-        return cls(path, manifest, documents, chunks, faiss_index, bm25, copies, groups, sentences)
+        try:
+            minhash = np.load(data / "minhash.npy", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(_corrupt(path, data / "minhash.npy", str(exc))) from None
+        if minhash.shape != (n_rows, NUM_PERM):
+            raise IndexCorrupt(_corrupt(path, data / "minhash.npy", "counts do not match"))
+        return cls(
+            path, manifest, documents, chunks, faiss_index, bm25, copies, groups, sentences, minhash
+        )
 
 
 def build(
@@ -235,43 +248,121 @@ def build(
     embedder: Embedder | None = None,
     progress: bool = True,
     warn: Callable[[str], None] | None = None,
-    rebuild: bool = True,
+    rebuild: bool = False,
 ) -> Index:
-    """Load, chunk and embed every document under ``source`` and save the index atomically.
+    """Bring the index in ``settings.index_dir`` up to date with the files under ``source``.
 
-    With ``rebuild=False`` an index that already holds exactly these files (same content
-    hashes) built with the same settings is opened as it is.
+    Incremental by default: documents are compared with the current index by content hash
+    (and extracted text), so only new and changed files are chunked and embedded, deleted ones
+    are dropped from FAISS, BM25 and the duplicate groups, and unchanged ones keep their chunks
+    and vectors. Nothing changed: the index is opened as it is. ``rebuild=True``, or an index
+    built with other settings, builds everything anew. The whole run holds the writer lock, so
+    a second writer waits and then sees the first one's result.
     """
     embedder = embedder or Embedder(settings)
     model = embedder.identity()
-    docs = load_folder(source, warn=warn, progress=progress)
-    if not docs:
-        raise IndexProblem(
-            f"no documents to index in {source} (supported: .txt .md .html .htm .pdf); "
-            "the existing index, if any, was left as it was"
+    index_dir = Path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with writer_lock(index_dir):
+        docs = load_folder(source, warn=warn, progress=progress)
+        if not docs:
+            raise IndexProblem(
+                f"no documents to index in {source} (supported: .txt .md .html .htm .pdf); "
+                "the existing index, if any, was left as it was"
+            )
+        previous = None if rebuild else _compatible(settings, model)
+        kept: dict[str, list[Chunk]] = {}
+        if previous is not None:
+            by_doc: dict[str, list[Chunk]] = {}
+            for c in previous.chunks:
+                by_doc.setdefault(c.doc_id, []).append(c)
+            for d in docs:
+                old = previous.documents.get(d.id)
+                if old is not None and old.content_hash == d.content_hash and old.text == d.text:
+                    kept[d.id] = by_doc.get(d.id, [])
+            same_source = previous.manifest["source"]["absolute"] == str(Path(source).resolve())
+            if same_source and len(kept) == len(docs) == len(previous.documents):
+                return previous
+        fresh = [d for d in docs if d.id not in kept]
+        known = previous.documents if previous is not None else {}
+        present = {d.id for d in docs}
+        changes = {
+            "added": sum(d.id not in known for d in fresh),
+            "changed": sum(d.id in known for d in fresh),
+            "removed": sum(i not in present for i in known),
+            "unchanged": len(kept),
+        }
+        budget = min(settings.chunk_tokens, model.max_tokens)  # never past what the model reads
+        new_chunks = Chunker(embedder.tokens, budget, settings.chunk_overlap).chunk(
+            fresh, progress=progress
         )
-    if not rebuild:
-        current = _up_to_date(settings, model, source, docs)
-        if current is not None:
-            return current
-    budget = min(settings.chunk_tokens, model.max_tokens)  # never past what the model reads
-    chunks = Chunker(embedder.tokens, budget, settings.chunk_overlap).chunk(docs, progress=progress)
-    vectors, sentence_vectors = embedder.encode_passages(
-        [c.text for c in chunks],
-        [[(a - c.start, b - c.start) for a, b in c.sentences] for c in chunks],
-        progress=progress,
-    )
-    return write(
-        settings.index_dir,
-        source,
-        settings,
-        model,
-        embedder.precision,
-        docs,
-        chunks,
-        vectors,
-        sentence_vectors,
-    )
+        vectors, new_sentences = embedder.encode_passages(
+            [c.text for c in new_chunks],
+            [[(a - c.start, b - c.start) for a, b in c.sentences] for c in new_chunks],
+            progress=progress,
+        )
+        fresh_chunks: dict[str, list[Chunk]] = {}
+        for c in new_chunks:
+            fresh_chunks.setdefault(c.doc_id, []).append(c)
+        chunks = [c for d in docs for c in kept.get(d.id, fresh_chunks.get(d.id, []))]
+        new_ids = np.array([c.id for c in new_chunks], dtype=np.int64)
+        new_rows = _sentence_rows(new_chunks)
+        new_minhash = signatures(
+            [c.text[a - c.start : b - c.start] for c in new_chunks for a, b in c.sentences]
+        )
+        minhash_source = {c.id: new_minhash[a:b] for c, (a, b) in new_rows.items()}
+        if previous is None:
+            dense = _new_dense(model.dim)
+            sentence_source = {c.id: new_sentences[a:b] for c, (a, b) in new_rows.items()}
+        else:
+            dense = previous.faiss_index
+            keep_ids = {c.id for cs in kept.values() for c in cs}
+            gone = [c.id for c in previous.chunks if c.id not in keep_ids]
+            if gone:
+                dense.remove_ids(np.array(gone, dtype=np.int64))
+            sentence_source = {
+                cid: previous.sentence_vectors[a:b]
+                for cid, (a, b) in previous.sentence_rows.items()
+                if cid in keep_ids
+            }
+            sentence_source.update({c.id: new_sentences[a:b] for c, (a, b) in new_rows.items()})
+            for cid, (a, b) in previous.sentence_rows.items():
+                if cid in keep_ids:
+                    minhash_source[cid] = previous.sentence_signatures[a:b]
+        if len(new_chunks):
+            dense.add_with_ids(vectors, new_ids)
+        parts = [sentence_source[c.id] for c in chunks]
+        sentence_vectors = np.concatenate(parts) if parts else np.zeros((0, model.dim), np.float32)
+        hashes = [minhash_source[c.id] for c in chunks]
+        minhash = np.concatenate(hashes) if hashes else np.zeros((0, NUM_PERM), np.uint32)
+        return _write_locked(
+            index_dir,
+            source,
+            settings,
+            model,
+            embedder.precision,
+            docs,
+            chunks,
+            dense,
+            sentence_vectors,
+            minhash,
+            changes,
+        )
+
+
+def _sentence_rows(chunks: Sequence[Chunk]) -> dict[Chunk, tuple[int, int]]:
+    rows: dict[Chunk, tuple[int, int]] = {}
+    at = 0
+    for c in chunks:
+        rows[c] = (at, at + len(c.sentences))
+        at += len(c.sentences)
+    return rows
+
+
+def _new_dense(dim: int) -> Any:
+    import faiss
+
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
 def write(
@@ -285,90 +376,128 @@ def write(
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
 ) -> Index:
-    """Write a new generation and switch the manifest to it; the old one stays until next time."""
-    import faiss
-
+    """Write an index of ready-made chunks and vectors (benchmarks and tools use this)."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
+    dense = _new_dense(model.dim)
+    if len(chunks):
+        dense.add_with_ids(vectors, np.array([c.id for c in chunks], dtype=np.int64))
     with writer_lock(index_dir):
-        previous = current_generation(index_dir) or ""
-        generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
-        data = index_dir / generation
-        data.mkdir()
-        dense = faiss.IndexIDMap2(faiss.IndexFlatIP(model.dim))
-        if len(chunks):
-            dense.add_with_ids(vectors, np.array([c.id for c in chunks], dtype=np.int64))
-        _write_jsonl(data / "documents.jsonl", (_doc_to_json(d) for d in docs))
-        texts = {d.id: d.text for d in docs}
-        spans = sorted({(c.doc_id, a, b) for c in chunks for a, b in c.sentences})
-        groups = sentence_groups(
-            [(s, texts[s[0]][s[1] : s[2]]) for s in spans], settings.dup_threshold
+        return _write_locked(
+            index_dir, source, settings, model, precision, docs, chunks, dense, sentence_vectors
         )
-        copies = passage_copies(chunks, groups)
-        _write_jsonl(
-            data / "chunks.jsonl", (_chunk_to_json(c, copies.get(c.id, [])) for c in chunks)
-        )
-        _write_jsonl(data / "duplicates.jsonl", ([list(m) for m in g] for g in groups))
-        faiss.write_index(dense, str(data / "dense.faiss"))
-        with (data / "sentences.npy").open("wb") as fh:
-            np.save(
-                fh, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False
-            )
-        BM25Index.build([c.text for c in chunks]).save(data / "bm25")
-        files = sorted(p for p in data.rglob("*") if p.is_file())
-        for file in files:
-            _fsync(file)
-        _fsync(data / "bm25")
-        _fsync(data)
-        per_doc: dict[str, int] = {}
-        for c in chunks:
-            per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
-        manifest = {
-            "format": FORMAT,
-            "version": VERSION,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "data": generation,
-            "source": {"path": str(source), "absolute": str(Path(source).resolve())},
-            "signature": signature(settings, model),
-            "model": {
-                "name": model.name,
-                "hash": model.hash,
-                "dim": model.dim,
-                "max_tokens": model.max_tokens,
-                "precision": precision,
-            },
-            "chunker": settings.chunker_params(),
-            "index": {"type": "flat", "metric": "inner_product", "normalized": True},
-            "counts": {"documents": len(docs), "chunks": len(chunks)},
-            "files": {f.relative_to(data).as_posix(): _checksum(f) for f in files},
-            "documents": {
-                d.path: {
-                    "id": d.id,
-                    "content_hash": d.content_hash,
-                    "title": d.title,
-                    "format": d.format,
-                    "chunks": per_doc.get(d.id, 0),
-                }
-                for d in docs
-            },
-        }
-        _atomic_write(index_dir / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
-        _remove_old_generations(index_dir, keep={generation, previous})
-    return Index.open(index_dir)
 
 
-def _up_to_date(
-    settings: Settings, model: ModelIdentity, source: Path | str, docs: Sequence[Document]
-) -> Index | None:
-    """The existing index if it was built from exactly ``docs`` with these settings."""
+def _write_locked(
+    index_dir: Path,
+    source: Path | str,
+    settings: Settings,
+    model: ModelIdentity,
+    precision: str,
+    docs: Sequence[Document],
+    chunks: Sequence[Chunk],
+    dense: Any,
+    sentence_vectors: np.ndarray,
+    minhash: np.ndarray | None = None,
+    changes: dict[str, int] | None = None,
+) -> Index:
+    """Write a new generation and switch the manifest to it; the old one stays until next time.
+    The caller holds the writer lock."""
+    import faiss
+
+    previous = current_generation(index_dir) or ""
+    generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+    data = index_dir / generation
+    data.mkdir()
+    _write_jsonl(data / "documents.jsonl", (_doc_to_json(d) for d in docs))
+    texts = {d.id: d.text for d in docs}
+    if minhash is None:
+        minhash = signatures(
+            [c.text[a - c.start : b - c.start] for c in chunks for a, b in c.sentences]
+        )
+    first_row: dict[Span, int] = {}
+    for row, span in enumerate((c.doc_id, a, b) for c in chunks for a, b in c.sentences):
+        first_row.setdefault(span, row)
+    groups = sentence_groups(
+        list(first_row),
+        minhash[list(first_row.values())],
+        lambda span: texts[span[0]][span[1] : span[2]],
+        settings.dup_threshold,
+    )
+    copies = passage_copies(chunks, groups)
+    _write_jsonl(data / "chunks.jsonl", (_chunk_to_json(c, copies.get(c.id, [])) for c in chunks))
+    _write_jsonl(data / "duplicates.jsonl", ([list(m) for m in g] for g in groups))
+    faiss.write_index(dense, str(data / "dense.faiss"))
+    with (data / "sentences.npy").open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
+    with (data / "minhash.npy").open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(minhash, dtype=np.uint32), allow_pickle=False)
+    bm25 = BM25Index.build([c.text for c in chunks])
+    bm25.save(data / "bm25")
+    files = sorted(p for p in data.rglob("*") if p.is_file())
+    for file in files:
+        _fsync(file)
+    _fsync(data / "bm25")
+    _fsync(data)
+    per_doc: dict[str, int] = {}
+    for c in chunks:
+        per_doc[c.doc_id] = per_doc.get(c.doc_id, 0) + 1
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "data": generation,
+        "source": {"path": str(source), "absolute": str(Path(source).resolve())},
+        "signature": signature(settings, model),
+        "model": {
+            "name": model.name,
+            "hash": model.hash,
+            "dim": model.dim,
+            "max_tokens": model.max_tokens,
+            "precision": precision,
+        },
+        "chunker": settings.chunker_params(),
+        "index": {"type": "flat", "metric": "inner_product", "normalized": True},
+        "counts": {"documents": len(docs), "chunks": len(chunks)},
+        "changes": changes or {"added": len(docs), "changed": 0, "removed": 0, "unchanged": 0},
+        "files": {f.relative_to(data).as_posix(): _checksum(f) for f in files},
+        "documents": {
+            d.path: {
+                "id": d.id,
+                "content_hash": d.content_hash,
+                "title": d.title,
+                "format": d.format,
+                "chunks": per_doc.get(d.id, 0),
+            }
+            for d in docs
+        },
+    }
+    _atomic_write(index_dir / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
+    _remove_old_generations(index_dir, keep={generation, previous})
+    # what was just written and checksummed, without reading it back
+    return Index(
+        index_dir,
+        manifest,
+        {d.id: d for d in docs},
+        list(chunks),
+        dense,
+        bm25,
+        {cid: spans for cid, spans in copies.items() if spans},
+        groups,
+        np.ascontiguousarray(sentence_vectors, dtype=np.float32),
+        np.ascontiguousarray(minhash, dtype=np.uint32),
+    )
+
+
+def _compatible(settings: Settings, model: ModelIdentity) -> Index | None:
+    """The current index if it opens cleanly and was built with these settings, else None
+    (a damaged or mismatched index is then rebuilt whole)."""
     try:
         index = Index.open(settings.index_dir)
         index.check(settings, model)
     except IndexProblem:
         return None
-    built = {p: d["content_hash"] for p, d in index.manifest["documents"].items()}
-    same_source = index.manifest["source"]["absolute"] == str(Path(source).resolve())
-    return index if same_source and built == {d.path: d.content_hash for d in docs} else None
+    return index
 
 
 @contextmanager

@@ -122,7 +122,7 @@ def test_missing_index(tmp_path: Path) -> None:
 def test_rebuild_replaces_generation_atomically(seeds_settings: Settings, tmp_path: Path) -> None:
     settings = copy_index(seeds_settings, tmp_path)
     before = Index.open(settings.index_dir).generation
-    build(SEEDS, settings, progress=False)
+    build(SEEDS, settings, progress=False, rebuild=True)
     after = Index.open(settings.index_dir)
     assert after.generation != before
     generations = sorted(p.name for p in settings.index_dir.iterdir() if p.is_dir())
