@@ -17,8 +17,9 @@ recall and build time. Beyond it the index is IVF (``IVF<nlist>,Flat`` with inne
   loading (older FAISS versions did not serialise it).
 
 Deletions in IVF scan the inverted lists once per call (no direct map, so no extra memory);
-batch them. Centroids are trained once: after the corpus grows well past what they were
-trained on, :func:`should_rebuild` says so and the caller rebuilds with :func:`new_index`.
+batch them. Centroids are trained once: when the corpus has grown or shrunk well past what they were
+trained for, :func:`should_rebuild` says so and :func:`rebuild` makes a new index from the
+stored vectors (no re-embedding).
 """
 
 from __future__ import annotations
@@ -170,13 +171,50 @@ def remove(index: Any, ids: np.ndarray | list[int]) -> int:
     return int(index.remove_ids(faiss.IDSelectorBatch(ids)))
 
 
-def should_rebuild(index: Any, built_with: int) -> bool:
-    """True when the kind chosen for the current size differs from the index's, or an IVF
-    index holds over 4x (or under 1/4 of) the vectors its centroids were trained for."""
+def should_rebuild(index: Any) -> bool:
+    """True when the index no longer fits its size: a flat one past ``FLAT_MAX``, an IVF
+    one under half of it (the gap stops flapping), or IVF cells 4x off what
+    :func:`nlist_for` gives now (about 16x growth or shrinkage since the build)."""
     n = int(index.ntotal)
-    if choose_kind(n) != kind_of(index):
+    ivf = _ivf(index)
+    if ivf is None:
+        return n > FLAT_MAX
+    if n < FLAT_MAX // 2:
         return True
-    return kind_of(index) == "ivf" and not built_with / 4 <= n <= built_with * 4
+    return not ivf.nlist / 4 < nlist_for(n) < ivf.nlist * 4
+
+
+def rebuild(index: Any) -> Any:
+    """A new index of the kind that fits the vectors ``index`` holds now (same ids)."""
+    vectors, ids = vectors_of(index)
+    return new_index(int(index.d), vectors, ids)
+
+
+def vectors_of(index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Every stored vector and its id (read back from a flat or an IVF-Flat index)."""
+    import faiss
+
+    ivf = _ivf(index)
+    if ivf is None:
+        flat = faiss.downcast_index(index.index)
+        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        return flat.reconstruct_n(0, flat.ntotal).reshape(-1, index.d), ids
+    lists = ivf.invlists
+    parts: list[np.ndarray] = []
+    id_parts: list[np.ndarray] = []
+    for number in range(ivf.nlist):
+        size = lists.list_size(number)
+        if not size:
+            continue
+        ids_ptr, codes_ptr = lists.get_ids(number), lists.get_codes(number)
+        id_parts.append(faiss.rev_swig_ptr(ids_ptr, size).copy())
+        codes = faiss.rev_swig_ptr(codes_ptr, size * lists.code_size).copy()
+        parts.append(codes.view(np.float32).reshape(size, ivf.d))
+        lists.release_ids(number, ids_ptr)
+        lists.release_codes(number, codes_ptr)
+    if not parts:
+        return np.zeros((0, ivf.d), dtype=np.float32), np.zeros(0, dtype=np.int64)
+    return np.vstack(parts), np.concatenate(id_parts).astype(np.int64)
 
 
 def _ivf(index: Any) -> Any:

@@ -108,9 +108,23 @@ def test_flat_round_trip_and_rebuild_advice(data: tuple[np.ndarray, ...], tmp_pa
     faiss.write_index(flat, str(tmp_path / "f.faiss"))
     loaded = ann.prepare(faiss.read_index(str(tmp_path / "f.faiss")), ann.describe(flat))
     assert ann.describe(loaded) == ann.describe(flat)
-    assert not ann.should_rebuild(flat, len(ids))
+    assert not ann.should_rebuild(flat)
     ivf = ann.new_index(DIM, vectors, ids, "ivf")
-    assert ann.should_rebuild(ivf, len(ids))  # 5,000 vectors belong in a flat index
+    assert ann.should_rebuild(ivf)  # 5,000 vectors belong in a flat index
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_vectors_read_back_for_a_rebuild(kind: str, data: tuple[np.ndarray, ...]) -> None:
+    vectors, ids, _ = data
+    index = ann.new_index(DIM, vectors, ids, kind)
+    ann.remove(index, ids[:100])
+    got, got_ids = ann.vectors_of(index)
+    order = np.argsort(got_ids)
+    want = np.argsort(ids[100:])
+    np.testing.assert_array_equal(got_ids[order], ids[100:][want])
+    np.testing.assert_array_equal(got[order], vectors[100:][want])
+    rebuilt = ann.rebuild(index)
+    assert ann.describe(rebuilt)["type"] == "flat" and rebuilt.ntotal == len(ids) - 100
 
 
 def test_bad_input_is_refused(data: tuple[np.ndarray, ...]) -> None:
