@@ -18,7 +18,7 @@ from qa.evaluation import (
     evaluate_squad,
     format_table,
 )
-from qa.index import IndexProblem, build, current_generation
+from qa.index import IndexProblem, build
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
 
@@ -150,11 +150,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     folder = args.folder or default_corpus_dir()
     started = time.perf_counter()
-    before = current_generation(settings.index_dir)
     index = build(folder, settings, progress=not args.quiet, warn=say, rebuild=args.rebuild)
     counts = index.manifest["counts"]
     model = index.manifest["model"]
-    if index.generation == before:
+    if not index.written:
         say(
             f"{settings.index_dir}/ is up to date ({counts['documents']} documents, "
             f"{counts['chunks']} chunks); use --rebuild to build it anew"

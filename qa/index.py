@@ -119,6 +119,7 @@ class Index:
     sentence_groups: list[list[Span]]  # near-duplicate sentences across documents
     sentence_vectors: np.ndarray  # rows: the sentences of each chunk, in chunk order
     sentence_signatures: np.ndarray  # MinHash of the same rows
+    written: bool = False  # True when this run wrote it (False: opened as it was)
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.chunks}
@@ -486,6 +487,7 @@ def _write_locked(
         groups,
         np.ascontiguousarray(sentence_vectors, dtype=np.float32),
         np.ascontiguousarray(minhash, dtype=np.uint32),
+        written=True,
     )
 
 
