@@ -47,6 +47,8 @@ class Settings:
     batch_size: int = 32
     index_dir: Path = field(default_factory=lambda: Path("vectors"))
     k: int = 5
+    concurrency: int = 4  # questions the UI answers at once (measured: benchmarks/RESULTS.md)
+    queue_size: int = 0  # questions the UI holds waiting; 0 = no limit, none is ever refused
     mode: Mode = "hybrid"  # dense + BM25 fused by reciprocal rank
     rrf_k: int = 2  # reciprocal rank fusion constant (measured: benchmarks/RESULTS.md)
     candidates: int = 50  # results taken from each retriever before fusion
@@ -75,6 +77,8 @@ class Settings:
             raise ConfigError("rrf_k must be >= 0 and candidates >= 1")
         if self.k < 1:
             raise ConfigError(f"k must be positive, not {self.k}")
+        if self.concurrency < 1 or self.queue_size < 0:
+            raise ConfigError("concurrency must be >= 1 and queue_size >= 0")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -112,7 +116,16 @@ class Settings:
 
 
 def _parse(name: str, raw: str) -> Any:
-    if name in {"chunk_tokens", "chunk_overlap", "batch_size", "k", "rrf_k", "candidates"}:
+    if name in {
+        "chunk_tokens",
+        "chunk_overlap",
+        "batch_size",
+        "k",
+        "rrf_k",
+        "candidates",
+        "concurrency",
+        "queue_size",
+    }:
         try:
             return int(raw)
         except ValueError:

@@ -295,8 +295,24 @@ def build_ui(app: App) -> Any:
             add = gr.Button("Add to the index", elem_id="qa-add")
             status = gr.Markdown(elem_id="qa-upload-status")
         outputs = [answer_html, sources_html, timing, raw]
-        ask.click(app.ask, [question, k], outputs, api_name="ask")
-        question.submit(app.ask, [question, k], outputs, api_visibility="private")
+        # the button, Enter and the API share one pool of answering workers (measured size)
+        workers = app.settings.concurrency
+        ask.click(
+            app.ask,
+            [question, k],
+            outputs,
+            api_name="ask",
+            concurrency_limit=workers,
+            concurrency_id="ask",
+        )
+        question.submit(
+            app.ask,
+            [question, k],
+            outputs,
+            api_visibility="private",
+            concurrency_limit=workers,
+            concurrency_id="ask",
+        )
 
         def add_files(
             paths: list[str] | None,
@@ -323,7 +339,7 @@ def serve(
             f"listening on {host}:{port}: anyone who can reach this address can read your documents"
         )
     threading.Thread(target=app.warm_up, daemon=True).start()
-    demo.queue(default_concurrency_limit=4).launch(
+    demo.queue(default_concurrency_limit=4, max_size=settings.queue_size or None).launch(
         server_name=host,
         server_port=port,
         ssr_mode=False,
