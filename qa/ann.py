@@ -18,8 +18,10 @@ index is IVF (``IVF<nlist>,Flat``, inner product), chosen over HNSW by measureme
   neighbours among the others). FAISS 1.15 stores it in the index file; :func:`describe`
   also records it for the manifest and :func:`prepare` sets it again after loading.
 
-Deletions in IVF scan the inverted lists once per call (no direct map, so no extra memory:
-~0.1 s per batch at 1M); batch them. Centroids are trained once: when the corpus has grown
+Deletions in IVF scan the inverted lists once per call (~0.1 s per batch at 1M); batch them.
+IVF keeps a hashtable direct map (id -> list position, ~16 bytes per vector) because hybrid
+fusion reads the vector of a passage that BM25 found and the dense search did not
+(``reconstruct``). Centroids are trained once: when the corpus has grown
 or shrunk well past what they were trained for, :func:`should_rebuild` says so and
 :func:`rebuild` makes a new index from the stored vectors (no re-embedding).
 """
@@ -43,6 +45,7 @@ _TRAIN_PER_LIST = 40  # k-means sample per centroid (FAISS warns below 39)
 _TRAIN_ITERATIONS = 10  # k-means passes: 1M vectors train in under a minute on 2 cores
 _SEED = 1234
 KINDS = ("flat", "ivf")
+_HASHTABLE = 2  # faiss.DirectMap.Hashtable (the enum is not in FAISS's type stubs)
 
 
 def choose_kind(n: int) -> str:
@@ -94,6 +97,7 @@ def new_index(
     index.cp.seed = _SEED
     index.cp.niter = _TRAIN_ITERATIONS
     index.train(train)
+    index.set_direct_map_type(_HASHTABLE)  # reconstruct(id) for fusion
     index.add_with_ids(vectors, ids)
     index.nprobe = nprobe or calibrate(index, vectors, ids)
     return index
@@ -130,8 +134,11 @@ def calibrate(index: Any, vectors: np.ndarray, ids: np.ndarray) -> int:
 
 def prepare(index: Any, params: Mapping[str, Any] | None = None) -> Any:
     """Set the search parameters on a loaded index (from :func:`describe`'s ``params``)."""
+
     ivf = _ivf(index)
     if ivf is not None:
+        if ivf.direct_map.type != _HASHTABLE:  # files written without one
+            ivf.set_direct_map_type(_HASHTABLE)
         wanted = (params or {}).get("nprobe")
         if wanted:
             ivf.nprobe = int(wanted)
@@ -167,9 +174,11 @@ def remove(index: Any, ids: np.ndarray | list[int]) -> int:
     """Remove ``ids`` (absent ones are ignored); returns how many vectors went."""
     import faiss
 
-    ids = np.asarray(ids, dtype=np.int64)
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
     if not len(ids) or index.ntotal == 0:
         return 0
+    if _ivf(index) is not None:  # the hashtable direct map removes by id list, no scan
+        return int(index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
     return int(index.remove_ids(faiss.IDSelectorBatch(ids)))
 
 

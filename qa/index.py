@@ -8,7 +8,8 @@ Layout of an index folder (``vectors/`` by default)::
         chunks.jsonl     one chunk per line: id, doc, start, end, page, sentences, and the
                          spans of other documents carrying a near-duplicate of it (copies)
         duplicates.jsonl one group of near-duplicate sentences per line: [doc, start, end]s
-        dense.faiss      FAISS inner-product index keyed by the chunk ids
+        dense.faiss      FAISS inner-product index keyed by the chunk ids: exact up to 50k
+                         passages, IVF beyond (qa/ann.py; kind and nprobe in the manifest)
         minhash.npy      one MinHash signature per sentence, same rows (duplicate detection)
         sentences.npy    one vector per sentence of each chunk, in chunk order (token embeddings
                          of the chunk pooled over the sentence: a passage scores by its best
@@ -38,6 +39,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
+from qa import ann
 from qa.bm25 import BM25Index
 from qa.chunking import CHUNKER_VERSION, Chunk, Chunker
 from qa.config import Settings
@@ -216,7 +218,7 @@ class Index:
             raise IndexCorrupt(
                 _corrupt(path, data / "chunks.jsonl", f"bad record: {exc}")
             ) from None
-        faiss_index = _read_faiss(data / "dense.faiss", path)
+        faiss_index = ann.prepare(_read_faiss(data / "dense.faiss", path), manifest.get("index"))
         if faiss_index.ntotal != len(chunks) or len(chunks) != manifest["counts"]["chunks"]:
             raise IndexCorrupt(_corrupt(path, data / "dense.faiss", "counts do not match"))
         try:
@@ -313,14 +315,15 @@ def build(
         )
         minhash_source = {c.id: new_minhash[a:b] for c, (a, b) in new_rows.items()}
         if previous is None:
-            dense = _new_dense(model.dim)
+            dense = ann.new_index(model.dim, vectors, new_ids)
             sentence_source = {c.id: new_sentences[a:b] for c, (a, b) in new_rows.items()}
         else:
             dense = previous.faiss_index
             keep_ids = {c.id for cs in kept.values() for c in cs}
-            gone = [c.id for c in previous.chunks if c.id not in keep_ids]
-            if gone:
-                dense.remove_ids(np.array(gone, dtype=np.int64))
+            ann.remove(dense, [c.id for c in previous.chunks if c.id not in keep_ids])
+            ann.add(dense, vectors, new_ids)
+            if ann.should_rebuild(dense):  # grown past exact search, or IVF cells off its size
+                dense = ann.rebuild(dense)
             sentence_source = {
                 cid: previous.sentence_vectors[a:b]
                 for cid, (a, b) in previous.sentence_rows.items()
@@ -330,8 +333,6 @@ def build(
             for cid, (a, b) in previous.sentence_rows.items():
                 if cid in keep_ids:
                     minhash_source[cid] = previous.sentence_signatures[a:b]
-        if len(new_chunks):
-            dense.add_with_ids(vectors, new_ids)
         parts = [sentence_source[c.id] for c in chunks]
         sentence_vectors = np.concatenate(parts) if parts else np.zeros((0, model.dim), np.float32)
         hashes = [minhash_source[c.id] for c in chunks]
@@ -360,12 +361,6 @@ def _sentence_rows(chunks: Sequence[Chunk]) -> dict[Chunk, tuple[int, int]]:
     return rows
 
 
-def _new_dense(dim: int) -> Any:
-    import faiss
-
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-
-
 def write(
     index_dir: Path,
     source: Path | str,
@@ -380,9 +375,7 @@ def write(
     """Write an index of ready-made chunks and vectors (benchmarks and tools use this)."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    dense = _new_dense(model.dim)
-    if len(chunks):
-        dense.add_with_ids(vectors, np.array([c.id for c in chunks], dtype=np.int64))
+    dense = ann.new_index(model.dim, vectors, np.array([c.id for c in chunks], dtype=np.int64))
     with writer_lock(index_dir):
         return _write_locked(
             index_dir, source, settings, model, precision, docs, chunks, dense, sentence_vectors
@@ -458,7 +451,7 @@ def _write_locked(
             "precision": precision,
         },
         "chunker": settings.chunker_params(),
-        "index": {"type": "flat", "metric": "inner_product", "normalized": True},
+        "index": ann.describe(dense),
         "counts": {"documents": len(docs), "chunks": len(chunks)},
         "changes": changes or {"added": len(docs), "changed": 0, "removed": 0, "unchanged": 0},
         "files": {f.relative_to(data).as_posix(): _checksum(f) for f in files},

@@ -14,9 +14,9 @@ import threading
 import time
 from pathlib import Path
 
-import faiss
 import pytest
 
+from qa import ann
 from qa.config import Settings
 from qa.index import MANIFEST, Index, IndexCorrupt, build
 from qa.retrieval import Searcher, _embedder
@@ -61,7 +61,7 @@ def qa_index(folder: Path, index_dir: Path) -> subprocess.Popen[str]:
 def check(index_dir: Path, settings: Settings) -> Index:
     """Open the index and check every invariant a search relies on."""
     index = Index.open(index_dir)
-    ids = faiss.vector_to_array(index.faiss_index.id_map).tolist()
+    ids = ann.vectors_of(index.faiss_index)[1].tolist()
     assert sorted(ids) == sorted(c.id for c in index.chunks)
     assert len(index.chunks) == index.manifest["counts"]["chunks"] == index.bm25.size
     assert len(index.documents) == index.manifest["counts"]["documents"]

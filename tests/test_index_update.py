@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from qa import ann
 from qa.config import Settings
 from qa.index import Index, build
 from qa.retrieval import Searcher, _embedder
@@ -56,9 +57,7 @@ def run(corpus: Path, settings: Settings, **kw: Any) -> tuple[Index, Counting]:
 
 def invariants(index: Index) -> None:
     """Every FAISS id has a chunk and every chunk an id; counts match the manifest."""
-    import faiss
-
-    ids = faiss.vector_to_array(index.faiss_index.id_map).tolist()
+    ids = ann.vectors_of(index.faiss_index)[1].tolist()
     assert len(ids) == len(set(ids)) and set(ids) == {c.id for c in index.chunks}
     assert index.manifest["counts"]["chunks"] == len(index.chunks) == index.bm25.size
     assert index.manifest["counts"]["documents"] == len(index.documents)
@@ -160,3 +159,26 @@ def test_incremental_equals_full_rebuild(corpus: Path, tmp_path: Path) -> None:
 
 def _doc(index: Index, name: str) -> str:
     return next(d.id for d in index.documents.values() if d.path.endswith("/" + name))
+
+
+def test_updates_work_on_an_ivf_index(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the exact-search size the index is IVF, which supports removal too."""
+    monkeypatch.setattr(ann, "FLAT_MAX", 8)
+    settings = Settings(index_dir=tmp_path / "ix")
+    first, _ = run(corpus, settings)
+    assert first.manifest["index"]["type"] == "ivf" and len(first.chunks) > 8
+    assert Index.open(settings.index_dir).faiss_index.nprobe == first.manifest["index"]["nprobe"]
+    (corpus / "lighthouse.txt").unlink()
+    (corpus / "bakery.md").write_text("# Bakery\n\nThe guild now bakes in Lübeck.", "utf-8")
+    index, embedder = run(corpus, settings)
+    invariants(index)
+    assert index.manifest["index"]["type"] == "ivf"
+    assert len(embedder.embedded) == 1
+    dense = Searcher(index, _embedder(settings), settings.with_(mode="dense"))
+    paths = {
+        s.path for h in dense.search("Which city does the guild bake in?", 3) for s in h.sources
+    }
+    assert any(p.endswith("bakery.md") for p in paths)
+    assert not any(p.endswith("lighthouse.txt") for p in paths)
