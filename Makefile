@@ -41,6 +41,8 @@ test: install lint browser
 bench: install
 	$(BIN)/python benchmarks/bench_index.py
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_update.py
+	$(BIN)/python benchmarks/bench_scale.py --quick
 
 clean:
 	rm -rf $(VENV) vectors/manifest.json vectors/g* .pytest_cache .mypy_cache .ruff_cache
