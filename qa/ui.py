@@ -262,7 +262,11 @@ class App:
 def build_ui(app: App) -> Any:
     import gradio as gr
 
-    with gr.Blocks(title="qa — ask your documents", analytics_enabled=False) as demo:
+    # Uploads land in Gradio's cache first (refused ones too): clear anything older than an
+    # hour, every hour; accepted files have been copied into the corpus by then.
+    with gr.Blocks(
+        title="qa — ask your documents", analytics_enabled=False, delete_cache=(3600, 3600)
+    ) as demo:
         gr.Markdown(
             "## qa — ask your documents\nAnswers come only from your files, with citations."
         )
