@@ -4,12 +4,15 @@ Policy (explicit, tested):
 - Candidate sentences are the sentences of the retrieved passages (offsets kept).
 - Each is scored by ``answer_weight_dense`` x cosine(question, sentence) with the same
   embedding model, plus the rest x the IDF-weighted share of the question's words it contains.
-- The question's expected answer type (who -> person/organisation, when -> date, how many ->
-  number, ...) is read from its wording; where there is one, an answer sentence must contain
-  an entity of that type that the question does not already name. That entity is the short
-  answer, emphasised inside its sentence.
-- Below ``min_confidence`` (or with no typed candidate) the answer is "not found", with the
-  closest passages shown as such: never a confident wrong answer.
+- The short answer comes from the reader (qa/reader.py): it reads the retrieved passages in
+  one batch and points at the best span of each. The spans compete on the reader's score
+  plus ``SENTENCE_WEIGHT`` x the score of the sentence holding them; the winner's sentence is
+  the answer sentence, with the span emphasised inside it.
+- The winner is the answer only when three kinds of evidence agree: its sentence's score is
+  at least ``min_confidence`` (retrieval), the reader gives the span more probability than
+  "no answer here" (its [CLS] score), and the span is the kind of thing asked about (see
+  ``_fits_focus``). Otherwise the answer is "not found", with the closest passages shown as
+  such: never a confident wrong answer.
 - Citation numbers follow the order of the answer's sentences; citation n is the n-th source
   in the list, and identical sentences found in several files are one citation with
   ``also_in`` sources.
@@ -28,73 +31,15 @@ from typing import Any
 from qa.bm25 import fold, tokenize
 from qa.config import Settings
 from qa.documents import Document
+from qa.reader import Reader, Span, reader_for
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 
 NOT_FOUND = "Not found in these documents."
-
-_QUESTION_TYPES: list[tuple[re.Pattern[str], frozenset[str]]] = [
-    (
-        re.compile(r"\bhow (many|much)\b|\b(population|percentage|number of)\b"),
-        frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
-    ),
-    (
-        re.compile(
-            r"^\s*(when)\b|\b(what|which|on what|in what) (year|date|day|month|time|"
-            r"century|decade|period)\b|\bhow long ago\b"
-        ),
-        frozenset({"DATE", "TIME"}),
-    ),
-    (
-        re.compile(
-            r"^\s*where\b|\bwhere (did|does|do|is|was|were)\b|\b(what|which) (country|city|"
-            r"place|town|region|state|continent|province)\b"
-        ),
-        frozenset({"GPE", "LOC", "FAC"}),
-    ),
-    (
-        re.compile(r"^\s*(who|whom|whose)\b|\b(who|whom|whose) (is|was|did|does|were)\b"),
-        frozenset({"PERSON", "ORG", "NORP", "GPE"}),
-    ),
-    (
-        re.compile(
-            r"\b(what|which) (newspaper|company|organi[sz]ation|party|group|team|agency|"
-            r"network|channel|magazine|university|band)\b"
-        ),
-        frozenset({"ORG", "WORK_OF_ART"}),
-    ),
-]
-
-
-def expected_types(question: str) -> frozenset[str]:
-    """Entity labels an answer to ``question`` should contain (empty: any sentence will do)."""
-    q = question.lower()
-    for pattern, labels in _QUESTION_TYPES:
-        if pattern.search(q):
-            return labels
-    return frozenset()
-
 
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
 )
 _WORDS = re.compile(r"\w+")
-_RELATIVE = frozenset({"before", "after", "since", "until"})
-#: ranks entity labels within a type: a "who" question prefers people to organisations
-_LABEL_ORDER = (
-    "PERSON",
-    "DATE",
-    "GPE",
-    "CARDINAL",
-    "QUANTITY",
-    "MONEY",
-    "PERCENT",
-    "TIME",
-    "LOC",
-    "FAC",
-    "ORG",
-    "WORK_OF_ART",
-    "NORP",
-)
 
 
 @cache
@@ -118,7 +63,6 @@ class Question:
 
     text: str
     weights: dict[str, float]  # content-word stem -> IDF in this index
-    types: frozenset[str]  # entity labels an answer must contain (empty: any)
     words: frozenset[str]  # folded surface words, to tell what an entity adds
     focus: tuple[str, ...]  # common nouns (the thing asked about, e.g. "population")
 
@@ -187,6 +131,7 @@ class _Candidate:
     sources: list[tuple[Source, Source]]  # (sentence place, passage it came from)
     score: float = 0.0
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
+    reader: Span | None = None  # the reader's span that made it the answer
 
     groups: set[tuple[str, int, int]] = field(default_factory=set)  # near-duplicate spans
     twin_places: set[tuple[str, int]] = field(default_factory=set)
@@ -197,12 +142,37 @@ class _Candidate:
             self.sources.append((place, passage))
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A reader span placed in its document: ``path`` text ``start:end``."""
+
+    span: Span
+    path: str
+    start: int
+    end: int
+
+
+def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | None:
+    """The candidate sentence holding the span's start, and which of its places that is."""
+    for cand in ranked:
+        for n, (place, _) in enumerate(cand.sources):
+            if place.path == read.path and place.start <= read.start < place.end:
+                return cand, n
+    return None
+
+
+#: what a sentence's score (0..1) is worth in reader logits when spans of different passages
+#: compete; measured on held-out SQuAD articles (benchmarks/RESULTS.md, "Reader")
+SENTENCE_WEIGHT = 20.0
+
+
 class Answerer:
     """Chooses answer sentences from a searcher's passages and cites them."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, reader: Reader | None = None) -> None:
         self.searcher = searcher
         self.settings = searcher.settings
+        self.reader = reader if reader is not None else reader_for(self.settings)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()
@@ -212,7 +182,7 @@ class Answerer:
         candidates = self._candidates(hits)
         if candidates:
             self._score(profile, candidates)
-        chosen = self._choose(profile, candidates)
+        chosen = self._choose(profile, candidates, self._read(text, hits))
         seconds = time.perf_counter() - started
         if not chosen:
             best = max((c.score for c in candidates), default=0.0)
@@ -229,7 +199,7 @@ class Answerer:
         qdoc = _nlp()(question)
         focus = tuple(t.text for t in qdoc if t.pos_ == "NOUN" and t.text.lower() not in stop)
         words = frozenset(_WORDS.findall(fold(question).replace("’s", "").replace("'s", "")))
-        return Question(question, weights, expected_types(question), words, focus)
+        return Question(question, weights, words, focus)
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         """Sentences of the passages; identical ones (chunk overlap, copied text) are one
@@ -296,42 +266,83 @@ class Answerer:
             overlap = sum(v for t, v in question.weights.items() if t in words) / total
             cand.score = float(w * max(cos, 0.0) + (1 - w) * overlap)
 
-    def _choose(self, question: Question, candidates: list[_Candidate]) -> list[_Candidate]:
-        """The best sentence (and a second nearly as good one), or nothing when unsure."""
+    def _read(self, question: str, hits: list[Hit]) -> list[_Read]:
+        """The reader's best span in each retrieved passage (one batch), best first.
+
+        The reader reads the document's own text for the passage, so its character offsets
+        are offsets into the document.
+        """
+        docs = {d.path: d for d in self.searcher.index.documents.values()}
+        places = [hit.sources[0] for hit in hits if hit.sources]
+        texts = [docs[p.path].text[p.start : p.end] for p in places]
+        spans = self.reader.read(question, texts)
+        found = [
+            _Read(span, place.path, place.start + span.start, place.start + span.end)
+            for span, place in zip(spans, places, strict=True)
+            if span is not None and span.text.strip()
+        ]
+        return sorted(found, key=lambda r: -r.span.score)
+
+    def _choose(
+        self, question: Question, candidates: list[_Candidate], spans: list[_Read]
+    ) -> list[_Candidate]:
+        """The sentence holding the best span, and a second sentence nearly as good, or
+        nothing when unsure.
+
+        Spans of different passages compete on the reader's score plus ``SENTENCE_WEIGHT`` x
+        their sentence's score: the reader's logits alone compare passages poorly. The best
+        one is the answer if its sentence has the retrieval evidence (score >=
+        ``min_confidence``), the reader does not prefer "no answer here" for that window, and
+        the span is the kind of thing the question asks about (its focus noun, when the
+        sentence lacks it); otherwise nothing is.
+        """
         ranked = self._merge_near_duplicates(sorted(candidates, key=lambda c: -c.score))
-        ranked = [c for c in ranked if c.score >= self.settings.min_confidence]
-        if ranked and question.types:
-            window = ranked[:4]
-            for cand, sdoc in zip(window, _nlp().pipe(c.text for c in window), strict=True):
-                cand.entity = self._typed_answer(question, cand, sdoc)
-            ranked = [c for c in window if c.entity is not None]
-        if not ranked:
+        placed = [(read, found) for read in spans if (found := _holder(ranked, read))]
+        if not placed:
             return []
-        chosen = ranked[:1]
-        if len(ranked) > 1 and ranked[1].score >= ranked[0].score - self.settings.answer_margin:
-            chosen.append(ranked[1])
+        read, (cand, n) = max(
+            placed, key=lambda p: p[0].span.score + SENTENCE_WEIGHT * p[1][0].score
+        )
+        if cand.score < self.settings.min_confidence:
+            return []
+        if read.span.no_answer >= read.span.probability:
+            return []
+        cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
+        place = cand.sources[0][0]
+        cand.text = self._doc_text(place)
+        end = min(read.end, place.end)  # a span running past its sentence is cut there
+        cand.entity = (cand.text[read.start - place.start : end - place.start],
+                       read.start - place.start, end - place.start)  # fmt: skip
+        cand.reader = read.span
+        if not self._fits_focus(question, cand):
+            return []
+        chosen = [cand]
+        margin = cand.score - self.settings.answer_margin
+        other = next((c for c in ranked if c is not cand and c.score >= margin), None)
+        if other is not None and other.score >= self.settings.min_confidence:
+            chosen.append(other)
         return chosen
 
-    def _typed_answer(
-        self, question: Question, cand: _Candidate, sdoc: Any
-    ) -> tuple[str, int, int] | None:
-        """The entity of the expected type that answers, checked against what was asked.
+    def _doc_text(self, place: Source) -> str:
+        """The exact document text at ``place`` (a candidate's wording may be another copy's)."""
+        doc = next(d for d in self.searcher.index.documents.values() if d.path == place.path)
+        return doc.text[place.start : place.end]
 
-        When the thing asked about (a focus noun such as "population") is not in the sentence,
-        the entity must be that kind of thing: its embedding must be close to the noun's.
-        """
-        entity = _best_entity(sdoc, question.types, question.words)
-        if entity is None:
-            return None
+    def _fits_focus(self, question: Question, cand: _Candidate) -> bool:
+        """When the thing asked about (a focus noun such as "population") is not in the
+        sentence, the short answer must be that kind of thing: its embedding (and that of the
+        words that follow it) must be close to the noun's."""
+        if cand.entity is None:
+            return False
         stems = set(tokenize([cand.text])[0])
         missing = [n for n in question.focus if not set(tokenize([n])[0]) <= stems]
-        if missing:
-            context = cand.text[entity[1] : entity[2] + 24].rsplit(" ", 1)[0]
-            vectors = self.searcher.embedder.encode([*missing, entity[0], context])
-            fit = (vectors[len(missing) :, None, :] * vectors[None, : len(missing), :]).sum(-1)
-            if float(fit.max(axis=0).min()) < self.settings.focus_fit:
-                return None
-        return entity
+        if not missing:
+            return True
+        short, start, end = cand.entity
+        context = cand.text[start : end + 24].rsplit(" ", 1)[0]
+        vectors = self.searcher.embedder.encode([*missing, short, context])
+        fit = (vectors[len(missing) :, None, :] * vectors[None, : len(missing), :]).sum(-1)
+        return float(fit.max(axis=0).min()) >= self.settings.focus_fit
 
     def _compose(
         self, question: str, chosen: list[_Candidate], hits: list[Hit], seconds: float
@@ -371,45 +382,6 @@ class Answerer:
             hits,
             seconds,
         )
-
-
-def _best_entity(
-    sdoc: Any, types: frozenset[str], q_words: frozenset[str]
-) -> tuple[str, int, int] | None:
-    """The typed entity that adds the most the question does not already say; among equals the
-    preferred label (a person for "who"), then the one with most of the question's own words
-    close by (each counts 1 / (1 + distance in tokens))."""
-    content = set(tokenize([" ".join(q_words)])[0]) - _stop_words()
-    anchors = [t.i for t in sdoc if set(tokenize([t.text])[0]) & content]
-    best: tuple[tuple[int, float, float], tuple[str, int, int]] | None = None
-    for ent in sdoc.ents:
-        if ent.label_ not in types:
-            continue
-        words = _WORDS.findall(fold(ent.text))
-        novelty = sum(w not in q_words for w in words) / max(len(words), 1)
-        if novelty == 0:
-            continue
-        rank = _LABEL_ORDER.index(ent.label_) if ent.label_ in _LABEL_ORDER else len(_LABEL_ORDER)
-        closeness = sum(
-            1 / (1 + min(abs(a - ent.start), abs(a - (ent.end - 1))))
-            for a in anchors
-            if not ent.start <= a < ent.end
-        )
-        key = (-rank, novelty, closeness)
-        if best is None or key > best[0]:
-            best = (key, _extend_relative(sdoc, ent))
-    return best[1] if best else None
-
-
-def _extend_relative(sdoc: Any, ent: Any) -> tuple[str, int, int]:
-    """ "two days" + "before 9/11": a relative date keeps the event it is relative to."""
-    end = ent.end
-    if ent.label_ in {"DATE", "TIME"} and end + 1 < len(sdoc) and sdoc[end].lower_ in _RELATIVE:
-        following = next((e for e in sdoc.ents if e.start == end + 1), None)
-        if following is not None:
-            end = following.end
-    span = sdoc[ent.start : end]
-    return span.text, span.start_char, span.end_char
 
 
 _ANSWERERS: dict[tuple[Path, Settings], Answerer] = {}

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer import NOT_FOUND, Answer, answerer, ask, expected_types
+from qa.answer import NOT_FOUND, Answer, answerer, ask
 from qa.config import Settings
 from qa.duplicates import jaccard, shingles
+from qa.evaluation import squad_em_f1
 from qa.index import Index
 from qa.retrieval import QueryError
 from tests.conftest import ROOT, seeds_qa
@@ -20,27 +21,6 @@ from tests.conftest import ROOT, seeds_qa
 QUESTIONS = seeds_qa()
 ANSWERABLE = [q for q in QUESTIONS if q["answers"]]
 UNANSWERABLE = [q for q in QUESTIONS if not q["answers"]]
-
-
-@pytest.mark.parametrize(
-    ("question", "labels"),
-    [
-        ("Who won the cup?", {"PERSON"}),
-        ("When was he born?", {"DATE"}),
-        ("On what date did it open?", {"DATE"}),
-        ("Where did the president flee to?", {"GPE"}),
-        ("How many people live there?", {"CARDINAL"}),
-        ("What is the population of Kabul?", {"CARDINAL"}),
-        ("Which newspaper published it?", {"ORG"}),
-    ],
-)
-def test_expected_answer_types(question: str, labels: set[str]) -> None:
-    assert labels <= expected_types(question)
-
-
-def test_open_questions_have_no_type() -> None:
-    assert expected_types("What was Ahmad Shah Massoud known as?") == frozenset()
-    assert expected_types("Why did the resistance begin?") == frozenset()
 
 
 def check_citations(answer: Answer, index: Index) -> None:
@@ -92,10 +72,57 @@ def test_most_seed_answers_contain_the_gold_answer(seeds_settings: Settings) -> 
 @pytest.mark.slow
 def test_short_answer_is_emphasised_in_its_sentence(seeds_settings: Settings) -> None:
     answer = ask("Where did President Ashraf Ghani flee to?", index_dir=seeds_settings.index_dir)
-    assert answer.short_answer == "the United Arab Emirates"
+    assert answer.short_answer in {"the United Arab Emirates", "United Arab Emirates"}
     sentence = answer.sentences[0]
     assert sentence.short_start is not None and sentence.short_end is not None
     assert sentence.text[sentence.short_start : sentence.short_end] == answer.short_answer
+
+
+@pytest.mark.slow
+def test_the_shipped_reader_gives_the_right_short_answers(seeds_settings: Settings) -> None:
+    """The short answer itself, not just its sentence, is a gold answer (SQuAD exact match)
+    for most seeds questions, and always lies in the answer sentence at its offsets.
+
+    Measured misses (benchmarks/RESULTS.md): "Commander Massoud, our national hero" for the
+    father (what the letter calls him), "two days" for "two days before 9/11", and the list of
+    districts."""
+    right = []
+    for item in ANSWERABLE:
+        answer = ask(str(item["question"]), index_dir=seeds_settings.index_dir)
+        assert answer.short_answer is not None, item["question"]
+        sentence = answer.sentences[0]
+        assert sentence.short_start is not None and sentence.short_end is not None
+        assert sentence.text[sentence.short_start : sentence.short_end] == answer.short_answer
+        if squad_em_f1(answer.short_answer, item["answers"])[0] == 1.0:
+            right.append(answer.short_answer)
+    assert len(right) >= len(ANSWERABLE) - 3, right
+    assert {"August 16", "Ali Nazary", "Winston Churchill", "Washington Post"} <= set(right)
+
+
+@pytest.mark.slow
+def test_a_missing_reader_is_a_clear_cli_error(seeds_settings: Settings, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa.cli",
+            "ask",
+            "Who?",
+            "--reader",
+            str(tmp_path / "none"),
+            "--index-dir",
+            str(seeds_settings.index_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.startswith("qa: error: --reader / QA_READER") and "Traceback" not in proc.stderr
+    )
 
 
 @pytest.mark.slow

@@ -1,0 +1,176 @@
+"""The reader's halves: feature windows with character offsets, span decoding, loading."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.config import ConfigError, Settings
+from qa.embedding import resolve_model_dir
+from qa.reader import (
+    DEFAULT_READER_DIR,
+    MAX_ANSWER_TOKENS,
+    Reader,
+    best_span,
+    decode,
+    resolve_reader_dir,
+    windows,
+)
+from qa.train import Example, labelled_windows
+
+
+@cache
+def tokenizer() -> Any:
+    """The encoder's own tokenizer (the reader's is a copy of it); no weights are loaded."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(resolve_model_dir("all-MiniLM-L6-v2")))
+
+
+WORD = st.text(
+    alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S")), min_size=1, max_size=12
+)
+SPACE = st.sampled_from([" ", "  ", "\n", " \t "])
+
+
+@st.composite
+def passage_and_answer(draw: st.DrawFn) -> tuple[str, int, int]:
+    """A passage of words and an answer: a run of whole words inside it (character span)."""
+    words = draw(st.lists(WORD, min_size=1, max_size=60))
+    gaps = draw(st.lists(SPACE, min_size=len(words), max_size=len(words)))
+    first = draw(st.integers(0, len(words) - 1))
+    last = draw(st.integers(first, min(len(words) - 1, first + 5)))
+    text, start, end = "", 0, 0
+    for i, (word, gap) in enumerate(zip(words, gaps, strict=True)):
+        if i == first:
+            start = len(text)
+        text += word
+        if i == last:
+            end = len(text)
+        text += gap
+    return text, start, end
+
+
+@settings(max_examples=60, deadline=None)
+@given(passage_and_answer(), st.sampled_from([384, 40]))
+def test_labelled_span_decodes_to_the_answer_text(case: tuple[str, int, int], width: int) -> None:
+    """Training labels and answer-time decoding agree: the tokens labelled as the answer,
+    decoded through the offset mapping, give back exactly the document's slice."""
+    passage, start, end = case
+    answer = passage[start:end]
+    example = Example(0, "what is it?", passage, (answer,), start)
+    labelled = labelled_windows(tokenizer(), example, max_tokens=width, stride=16)
+    found = [(w, s, e) for w, s, e in labelled if (s, e) != (0, 0)]
+    size = len(tokenizer()(answer, add_special_tokens=False)["input_ids"])
+    if 0 < size <= 16:  # always wholly inside a window (stride 16)
+        assert found, "some window holds the whole answer"
+    for window, s, e in found:
+        start_logits = np.full(len(window.input_ids), -10.0)
+        end_logits = np.full(len(window.input_ids), -10.0)
+        start_logits[s], end_logits[e] = 10.0, 10.0
+        span = decode(window, passage, start_logits, end_logits, max_answer_tokens=width)
+        assert span is not None
+        assert span.text == passage[span.start : span.end]
+        assert (span.start, span.end) == (start, end)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    passage_and_answer(),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 8),
+)
+def test_best_span_obeys_order_length_and_passage(
+    case: tuple[str, int, int], seed: int, cap: int
+) -> None:
+    """Whatever the logits, the span starts before it ends, is at most ``cap`` tokens, lies in
+    the passage (never the question or a special token) and is the best such pair."""
+    passage = case[0]
+    window = windows(tokenizer(), "which one?", [passage])[0]
+    rng = np.random.default_rng(seed)
+    start_logits = rng.normal(size=len(window.input_ids))
+    end_logits = rng.normal(size=len(window.input_ids))
+    found = best_span(start_logits, end_logits, window.offsets, cap)
+    allowed = [i for i, o in enumerate(window.offsets) if o is not None]
+    if not allowed:
+        assert found is None
+        return
+    assert found is not None
+    s, e, score = found
+    assert s <= e < s + cap and s in allowed and e in allowed
+    brute = max(
+        start_logits[i] + end_logits[j] for i in allowed for j in allowed if i <= j < i + cap
+    )
+    assert score == pytest.approx(brute)
+    span = decode(window, passage, start_logits, end_logits, cap)
+    assert span is not None and span.text == passage[span.start : span.end]
+    assert 0 < span.probability <= 1 and 0 < span.no_answer <= 1
+
+
+def test_long_passage_gets_overlapping_windows() -> None:
+    passage = " ".join(f"word{i}" for i in range(900))
+    feats = windows(tokenizer(), "which word?", [passage, "short one"])
+    assert [w.passage for w in feats].count(0) > 1 and feats[-1].passage == 1
+    first, second = feats[0], feats[1]
+    assert all(len(w.input_ids) <= 384 for w in feats)
+    ends = {o for o in first.offsets if o is not None}
+    starts = {o for o in second.offsets if o is not None}
+    assert len(ends & starts) == 128  # the stride: tokens shared by neighbouring windows
+    covered = {o for w in feats if w.passage == 0 for o in w.offsets if o is not None}
+    assert min(a for a, _ in covered) == 0 and max(b for _, b in covered) == len(passage)
+
+
+def test_answers_longer_than_the_cap_are_not_chosen() -> None:
+    window = windows(tokenizer(), "q?", [" ".join(["x"] * 80)])[0]
+    start_logits = np.zeros(len(window.input_ids))
+    end_logits = np.zeros(len(window.input_ids))
+    first = window.offsets.index(next(o for o in window.offsets if o is not None))
+    start_logits[first] = 50.0
+    end_logits[first + MAX_ANSWER_TOKENS + 5] = 50.0  # the best pair, but too long
+    found = best_span(start_logits, end_logits, window.offsets)
+    assert found is not None and found[1] - found[0] < MAX_ANSWER_TOKENS
+
+
+def test_a_missing_reader_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="train-reader"):
+        resolve_reader_dir(tmp_path / "nowhere")
+    assert resolve_reader_dir(None) == DEFAULT_READER_DIR.resolve()
+    assert Settings.from_env({"QA_READER": str(tmp_path)}).reader == str(tmp_path)
+
+
+def test_the_shipped_reader_is_small_fp16_with_a_card() -> None:
+    import json
+
+    from safetensors import safe_open
+
+    weights = DEFAULT_READER_DIR / "model.safetensors"
+    assert weights.stat().st_size < 60_000_000
+    with safe_open(str(weights), "pt") as fh:
+        dtypes = {str(fh.get_tensor(name).dtype) for name in fh.keys()}  # noqa: SIM118
+    assert dtypes == {"torch.float16"}
+    card = (DEFAULT_READER_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in card and "exact match" in card
+    record = json.loads((DEFAULT_READER_DIR / "training.json").read_text(encoding="utf-8"))
+    assert record["held_out_questions"] > 0 and record["held_out"]["f1"] > 0
+
+
+@pytest.mark.slow
+def test_the_shipped_reader_reads_offline() -> None:
+    reader = Reader(Settings())
+    passages = [
+        "The NRF spokesman Ali Nazary told CNN that the fight would go on.",
+        "",
+        "In a letter dated August 16, Massoud asked Lévy for help against the Taliban.",
+    ]
+    spans = reader.read("Which NRF spokesman spoke to CNN?", passages)
+    assert spans[1] is None
+    assert spans[0] is not None and spans[0].text == "Ali Nazary"
+    date = reader.read("On what date did Massoud write his letter to Lévy?", passages[2:])[0]
+    assert date is not None and date.text == "August 16"
+    assert passages[2][date.start : date.end] == date.text
