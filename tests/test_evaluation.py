@@ -17,8 +17,10 @@ import pytest
 from qa.cli import main
 from qa.evaluation import (
     KEYS,
+    EvalError,
     Item,
     _sample,
+    held_out,
     normalize_answer,
     read_beir,
     read_squad,
@@ -248,6 +250,31 @@ def test_eval_squad_and_cached_index(tmp_path: Path, capsys: pytest.CaptureFixtu
     }
 
 
+def test_held_out_questions_are_those_of_the_last_articles(tmp_path: Path) -> None:
+    squad = squad_subset(shared_file("squad-v1.1-dev.json"), tmp_path / "s.json", slice(0, 3))
+    _, items = read_squad(squad)
+    held = held_out(items, 1)
+    assert {i.article for i in held} == {2} and len(held) == sum(i.article == 2 for i in items)
+    assert all(next(iter(i.relevant)).startswith("002-") for i in held)
+    for bad in (0, 4):
+        with pytest.raises(EvalError, match="--holdout must be between 1 and 3"):
+            held_out(items, bad)
+
+
+@pytest.mark.slow
+def test_eval_squad_closed_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--gold-context: the reader reads each question's own paragraph; no retrieval, no index."""
+    squad = squad_subset(shared_file("squad-v1.1-dev.json"), tmp_path / "s.json", slice(20, 24))
+    args = ("--squad", str(squad), "--gold-context", "--holdout", "2", "--limit", "40")
+    result, err = scores(capsys, *args, "--cache-dir", str(tmp_path / "cache"))
+    assert "indexed" not in err and not (tmp_path / "cache").exists()
+    assert result["queries"] == 40 and result["recall@5"] is None
+    assert result["answer_sentence_hit@1"] is None and result["index_seconds"] is None
+    assert 25 <= result["exact_match"] <= result["f1"] <= 100  # measured 35.0 / 47.0
+    assert result["f1"] >= 35  # well above an untrained head, which picks near-random spans
+    assert result["query_ms_p50"] is not None
+
+
 @pytest.mark.slow
 def test_eval_squad_v2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     squad = squad_subset(shared_file("squad-v2.0-halfdev.json"), tmp_path / "v2.json", slice(0, 1))
@@ -290,6 +317,7 @@ def _bad_beir(tmp_path: Path) -> list[str]:
         ("bad-seeds-line", "line 2"),
         ("no-qrels", "BEIR qrels not found"),
         ("misplaced", "--split does not apply"),
+        ("closed-beir", "--gold-context does not apply"),
     ],
 )
 def test_bad_input(
@@ -303,6 +331,7 @@ def test_bad_input(
         "bad-seeds-line": ["--seeds-qa", str(bad)],
         "no-qrels": _bad_beir(tmp_path),
         "misplaced": ["--squad", str(bad), "--split", "dev"],
+        "closed-beir": [*_bad_beir(tmp_path), "--gold-context"],
     }[case]
     bad.write_text(
         {
