@@ -31,6 +31,7 @@ DEFAULT_READER_DIR = Path(__file__).resolve().parent / "models" / "reader"
 MAX_TOKENS = 384
 STRIDE = 128
 MAX_ANSWER_TOKENS = 30
+MAX_QUESTION_TOKENS = 64
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def windows(
     """Every window of every passage, in passage order (a long passage gives several)."""
     if not passages:
         return []
+    question = _cut_question(tokenizer, question)
     enc = tokenizer(
         [question] * len(passages),
         list(passages),
@@ -107,6 +109,20 @@ def windows(
             Window(int(passage), list(enc["input_ids"][i]), list(enc["token_type_ids"][i]), offsets)
         )
     return out
+
+
+def _cut_question(tokenizer: PreTrainedTokenizerBase, question: str) -> str:
+    """The question cut to ``MAX_QUESTION_TOKENS`` tokens, so a window always has room for the
+    passage (a pasted essay as a question would otherwise leave none)."""
+    enc = tokenizer(
+        question,
+        add_special_tokens=False,
+        truncation=True,
+        max_length=MAX_QUESTION_TOKENS,
+        return_offsets_mapping=True,
+    )
+    offsets = enc["offset_mapping"]
+    return question[: int(offsets[-1][1])] if offsets else question
 
 
 def collate(batch: Sequence[Window], pad_id: int = 0) -> dict[str, torch.Tensor]:

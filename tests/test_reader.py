@@ -126,6 +126,16 @@ def test_long_passage_gets_overlapping_windows() -> None:
     assert min(a for a, _ in covered) == 0 and max(b for _, b in covered) == len(passage)
 
 
+def test_an_overlong_question_is_cut_and_the_passage_still_read() -> None:
+    passage = "The lighthouse was automated in 1987."
+    feats = windows(tokenizer(), "when was it automated? " * 5000, [passage])
+    assert len(feats) == 1 and len(feats[0].input_ids) <= 384
+    question_tokens = sum(1 for t in feats[0].token_type_ids if t == 0) - 2  # [CLS], [SEP]
+    assert question_tokens <= 64
+    covered = {o for o in feats[0].offsets if o is not None}
+    assert max(b for _, b in covered) == len(passage)
+
+
 def test_answers_longer_than_the_cap_are_not_chosen() -> None:
     window = windows(tokenizer(), "q?", [" ".join(["x"] * 80)])[0]
     start_logits = np.zeros(len(window.input_ids))
