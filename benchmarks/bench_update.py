@@ -4,7 +4,8 @@ Both measured in one run, in one process with the model and spaCy already loaded
 paragraphs from ``../shared/eval`` (or ``--squad``) written as one .txt file each:
 
 1. full build of N documents (``qa index --rebuild`` path),
-2. one document edited, then ``qa index`` (incremental path): target <= 2 % of (1),
+2. one document edited, then ``qa index`` (incremental path), three times with a different
+   document each time, median: target <= 2 % of (1),
 3. one document added and one deleted, then ``qa index``,
 4. nothing changed (up-to-date check).
 
@@ -59,9 +60,12 @@ def main() -> int:
             (corpus / f"p{i:05d}.txt").write_text(text + "\n", encoding="utf-8")
         settings = settings.with_(index_dir=Path(tmp, "ix"))
         full = timed(corpus, settings, embedder, rebuild=True)
-        edited = corpus / f"p{len(paragraphs) // 2:05d}.txt"
-        edited.write_text(edited.read_text(encoding="utf-8") + " An added sentence.\n")
-        one_changed = timed(corpus, settings, embedder)
+        runs = []
+        for n in (1, 2, 3):  # three edits of different documents: the median is reported
+            edited = corpus / f"p{n * len(paragraphs) // 4:05d}.txt"
+            edited.write_text(edited.read_text(encoding="utf-8") + " An added sentence.\n")
+            runs.append(timed(corpus, settings, embedder))
+        one_changed = sorted(runs)[1]
         (corpus / "p00000.txt").unlink()
         (corpus / "new.txt").write_text(paragraphs[-1][1], encoding="utf-8")
         add_delete = timed(corpus, settings, embedder)
@@ -69,7 +73,10 @@ def main() -> int:
     print(f"machine: {machine()}, precision {embedder.precision}")
     print(f"documents: {len(paragraphs) - 1}")
     print(f"full build:                 {full:8.2f} s")
-    print(f"one document changed:       {one_changed:8.2f} s  ratio {one_changed / full:.4f}")
+    print(
+        f"one document changed:       {one_changed:8.2f} s  ratio {one_changed / full:.4f}"
+        f"  (median of {', '.join(f'{r:.2f}' for r in runs)})"
+    )
     print(f"one added + one deleted:    {add_delete:8.2f} s  ratio {add_delete / full:.4f}")
     print(f"nothing changed:            {nothing:8.2f} s  ratio {nothing / full:.4f}")
     verdict = "met" if one_changed / full <= 0.02 else "NOT met"
