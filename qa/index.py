@@ -125,12 +125,8 @@ class Index:
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.chunks}
+        self.sentence_rows = _sentence_rows(self.chunks)
         counts = [len(c.sentences) for c in self.chunks]
-        ends = np.cumsum(counts) if counts else np.zeros(0, dtype=np.int64)
-        self.sentence_rows = {
-            c.id: (int(end) - n, int(end))
-            for c, n, end in zip(self.chunks, counts, ends, strict=True)
-        }
         self.row_chunk = np.repeat(np.array([c.id for c in self.chunks], dtype=np.int64), counts)
         self._sentence_index: Any = None
         self.group_of: dict[Span, int] = {
@@ -310,13 +306,11 @@ def build(
         chunks = [c for d in docs for c in kept.get(d.id, fresh_chunks.get(d.id, []))]
         new_ids = np.array([c.id for c in new_chunks], dtype=np.int64)
         new_rows = _sentence_rows(new_chunks)
-        new_minhash = signatures(
-            [c.text[a - c.start : b - c.start] for c in new_chunks for a, b in c.sentences]
-        )
-        minhash_source = {c.id: new_minhash[a:b] for c, (a, b) in new_rows.items()}
+        new_minhash = signatures(_sentence_texts(new_chunks))
+        sentence_source = {cid: new_sentences[a:b] for cid, (a, b) in new_rows.items()}
+        minhash_source = {cid: new_minhash[a:b] for cid, (a, b) in new_rows.items()}
         if previous is None:
             dense = ann.new_index(model.dim, vectors, new_ids)
-            sentence_source = {c.id: new_sentences[a:b] for c, (a, b) in new_rows.items()}
         else:
             dense = previous.faiss_index
             keep_ids = {c.id for cs in kept.values() for c in cs}
@@ -324,14 +318,9 @@ def build(
             ann.add(dense, vectors, new_ids)
             if ann.should_rebuild(dense):  # grown past exact search, or IVF cells off its size
                 dense = ann.rebuild(dense)
-            sentence_source = {
-                cid: previous.sentence_vectors[a:b]
-                for cid, (a, b) in previous.sentence_rows.items()
-                if cid in keep_ids
-            }
-            sentence_source.update({c.id: new_sentences[a:b] for c, (a, b) in new_rows.items()})
             for cid, (a, b) in previous.sentence_rows.items():
                 if cid in keep_ids:
+                    sentence_source[cid] = previous.sentence_vectors[a:b]
                     minhash_source[cid] = previous.sentence_signatures[a:b]
         parts = [sentence_source[c.id] for c in chunks]
         sentence_vectors = np.concatenate(parts) if parts else np.zeros((0, model.dim), np.float32)
@@ -352,13 +341,19 @@ def build(
         )
 
 
-def _sentence_rows(chunks: Sequence[Chunk]) -> dict[Chunk, tuple[int, int]]:
-    rows: dict[Chunk, tuple[int, int]] = {}
+def _sentence_rows(chunks: Sequence[Chunk]) -> dict[int, tuple[int, int]]:
+    """Chunk id -> its rows in the per-sentence arrays (the sentences of each chunk, in order)."""
+    rows: dict[int, tuple[int, int]] = {}
     at = 0
     for c in chunks:
-        rows[c] = (at, at + len(c.sentences))
+        rows[c.id] = (at, at + len(c.sentences))
         at += len(c.sentences)
     return rows
+
+
+def _sentence_texts(chunks: Sequence[Chunk]) -> list[str]:
+    """The text of every sentence row, in the order of :func:`_sentence_rows`."""
+    return [c.text[a - c.start : b - c.start] for c in chunks for a, b in c.sentences]
 
 
 def write(
@@ -406,9 +401,7 @@ def _write_locked(
     _write_jsonl(data / "documents.jsonl", (_doc_to_json(d) for d in docs))
     texts = {d.id: d.text for d in docs}
     if minhash is None:
-        minhash = signatures(
-            [c.text[a - c.start : b - c.start] for c in chunks for a, b in c.sentences]
-        )
+        minhash = signatures(_sentence_texts(chunks))
     first_row: dict[Span, int] = {}
     for row, span in enumerate((c.doc_id, a, b) for c in chunks for a, b in c.sentences):
         first_row.setdefault(span, row)
