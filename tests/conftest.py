@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,20 @@ def shared_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{name} not found in {SHARED_EVAL} (set QA_SHARED_EVAL to its folder)")
     return path
+
+
+def run_qa(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """The ``qa`` command in a fresh process, as a user runs it (output captured)."""
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def seeds_qa() -> list[dict[str, object]]:

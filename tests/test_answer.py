@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from qa.duplicates import jaccard, shingles
 from qa.evaluation import squad_em_f1
 from qa.index import Index
 from qa.retrieval import QueryError
-from tests.conftest import ROOT, seeds_qa
+from tests.conftest import ROOT, run_qa, seeds_qa
 
 QUESTIONS = seeds_qa()
 ANSWERABLE = [q for q in QUESTIONS if q["answers"]]
@@ -101,23 +99,13 @@ def test_the_shipped_reader_gives_the_right_short_answers(seeds_settings: Settin
 
 @pytest.mark.slow
 def test_a_missing_reader_is_a_clear_cli_error(seeds_settings: Settings, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "qa.cli",
-            "ask",
-            "Who?",
-            "--reader",
-            str(tmp_path / "none"),
-            "--index-dir",
-            str(seeds_settings.index_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    proc = run_qa(
+        "ask",
+        "Who?",
+        "--reader",
+        str(tmp_path / "none"),
+        "--index-dir",
+        str(seeds_settings.index_dir),
     )
     assert proc.returncode == 2
     assert (
@@ -141,22 +129,12 @@ def test_empty_question_is_refused(seeds_settings: Settings) -> None:
 
 @pytest.mark.slow
 def test_ask_json_cli(seeds_settings: Settings) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "qa.cli",
-            "ask",
-            "--json",
-            "Which NRF spokesman spoke to CNN?",
-            "--index-dir",
-            str(seeds_settings.index_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    proc = run_qa(
+        "ask",
+        "--json",
+        "Which NRF spokesman spoke to CNN?",
+        "--index-dir",
+        str(seeds_settings.index_dir),
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)

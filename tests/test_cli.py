@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,22 +10,9 @@ import pytest
 from qa.cli import main
 from qa.config import Settings
 from qa.duplicates import jaccard, shingles
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS, run_qa
 
 pytestmark = pytest.mark.slow
-
-
-def run_qa(
-    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_search_json_schema(seeds_settings: Settings) -> None:

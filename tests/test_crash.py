@@ -20,7 +20,7 @@ from qa import ann
 from qa.config import Settings
 from qa.index import MANIFEST, Index, IndexCorrupt, build
 from qa.retrieval import Searcher, _embedder
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, run_qa
 
 pytestmark = pytest.mark.slow
 
@@ -234,13 +234,8 @@ def test_every_damaged_file_is_named(
     target.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(IndexCorrupt, match=rf"{name.split('/')[-1]}.*--rebuild"):
         Index.open(index_dir)
-    proc = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "search", "comet", "--index-dir", str(index_dir)],
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = run_qa(
+        "search", "comet", "--index-dir", str(index_dir), env={"HF_HUB_OFFLINE": "1"}, timeout=300
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert name.split("/")[-1] in proc.stderr and "--rebuild" in proc.stderr
