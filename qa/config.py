@@ -55,7 +55,6 @@ class Settings:
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
     min_confidence: float = 0.45  # below this sentence score the answer is "not found"
     answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
-    focus_fit: float = 0.35  # cosine an answer needs with an asked-about noun it lacks
     reader: str = ""  # short-answer reader folder; "" is the one shipped in qa/models/reader
 
     def __post_init__(self) -> None:
@@ -136,7 +135,6 @@ def _parse(name: str, raw: str) -> Any:
         "answer_weight_dense",
         "min_confidence",
         "answer_margin",
-        "focus_fit",
         "dup_threshold",
     }:
         try:
