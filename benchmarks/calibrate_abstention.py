@@ -37,7 +37,7 @@ SHARED = Path(os.environ.get("QA_SHARED_EVAL", ROOT.parent / "shared" / "eval"))
 
 def confidences(searcher: Searcher, questions: list[tuple[str, bool]]) -> list[tuple[float, bool]]:
     """(confidence, answerable) per question; confidence -1 where the answer abstained anyway
-    (no sentence of the expected kind), which no threshold can undo."""
+    (the reader found no span, or preferred "no answer here"), which no threshold can undo."""
     answerer = Answerer(
         Searcher(searcher.index, searcher.embedder, searcher.settings.with_(min_confidence=0.0))
     )
