@@ -9,7 +9,7 @@ paragraphs from ``../shared/eval`` (or ``--squad``) written as one .txt file eac
 3. one document added and one deleted, then ``qa index``,
 4. nothing changed (up-to-date check).
 
-    python benchmarks/bench_update.py [--squad FILE] [--docs 1000]
+    python benchmarks/bench_update.py [--squad FILE] [--docs 1000] [--precision auto|fp32|bf16]
 """
 
 from __future__ import annotations
@@ -42,12 +42,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=SHARED / "squad-v1.1-dev.json")
     parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
     args = parser.parse_args()
     if not args.squad.exists():
         print(f"skipped: {args.squad} not found (pass --squad or set QA_SHARED_EVAL)")
         return 0
     paragraphs = squad_paragraphs(args.squad)[: args.docs + 1]
-    settings = Settings()
+    settings = Settings(precision=args.precision)
     embedder = Embedder(settings)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp, "corpus")
