@@ -2,7 +2,9 @@
 
 Text is lower-cased, accent-folded (so "Lévy" matches "Levy"), split into words, stripped of
 English stop words and stemmed with Snowball; the same function serves chunks and questions.
-bm25s saves its index as JSON and NumPy arrays (no pickle) in its own folder.
+bm25s saves its index as JSON and NumPy arrays (no pickle) in its own folder; beside it,
+``tokens.txt`` keeps each chunk's tokens (one line per chunk, space-separated), so an update
+re-indexes the unchanged chunks without tokenizing them again.
 """
 
 from __future__ import annotations
@@ -53,28 +55,56 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
 class BM25Index:
     """A bm25s index over chunk texts; results are positions in the chunk list."""
 
-    def __init__(self, model: Any) -> None:
+    TOKENS = "tokens.txt"
+
+    def __init__(
+        self, model: Any, tokens: list[list[str]] | None = None, folder: Path | None = None
+    ) -> None:
         self.model = model
+        self._tokens = tokens
+        self._folder = folder
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> BM25Index:
+    def build(
+        cls, texts: Sequence[str], tokens: Sequence[list[str] | None] | None = None
+    ) -> BM25Index:
+        """Index ``texts``; ``tokens[i]``, where given, is text i already tokenized."""
         import bm25s
 
+        known: list[list[str] | None] = list(tokens) if tokens is not None else [None] * len(texts)
+        if len(known) != len(texts):
+            raise ValueError("one token list (or None) per text")
+        todo = [i for i, t in enumerate(known) if t is None]
+        for i, words in zip(todo, tokenize([texts[i] for i in todo]), strict=True):
+            known[i] = words
+        corpus = [t if t is not None else [] for t in known]
         model = bm25s.BM25()
-        corpus = tokenize(texts)
         if corpus:
             model.index(corpus, show_progress=False)
-        return cls(model)
+        return cls(model, corpus)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save(str(folder), show_progress=False)
+        if self._tokens is not None:
+            lines = "".join(" ".join(words) + "\n" for words in self._tokens)
+            (folder / self.TOKENS).write_text(lines, encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+        return cls(bm25s.BM25.load(str(folder), show_progress=False), folder=folder)
+
+    def corpus_tokens(self) -> list[list[str]] | None:
+        """Each chunk's tokens, in chunk order; None if this index was saved without them."""
+        if self._tokens is None and self._folder is not None:
+            path = self._folder / self.TOKENS
+            if path.exists():
+                lines = path.read_text(encoding="utf-8").split("\n")[:-1]
+                if len(lines) == self.size:
+                    self._tokens = [line.split(" ") if line else [] for line in lines]
+        return self._tokens
 
     @property
     def size(self) -> int:

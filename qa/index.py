@@ -14,7 +14,8 @@ Layout of an index folder (``vectors/`` by default)::
         sentences.npy    one vector per sentence of each chunk, in chunk order (token embeddings
                          of the chunk pooled over the sentence: a passage scores by its best
                          sentence too)
-        bm25/            bm25s's own saved index (JSON + NumPy arrays), rows in chunk order
+        bm25/            bm25s's own saved index (JSON + NumPy arrays), rows in chunk order,
+                         and tokens.txt: each chunk's tokens, reused by updates
     lock               held while writing
 
 A build writes a new generation folder, fsyncs it, then replaces ``manifest.json`` by an atomic
@@ -309,11 +310,19 @@ def build(
         new_minhash = signatures(_sentence_texts(new_chunks))
         sentence_source = {cid: new_sentences[a:b] for cid, (a, b) in new_rows.items()}
         minhash_source = {cid: new_minhash[a:b] for cid, (a, b) in new_rows.items()}
+        kept_tokens: dict[int, list[str]] = {}
         if previous is None:
             dense = ann.new_index(model.dim, vectors, new_ids)
         else:
             dense = previous.faiss_index
             keep_ids = {c.id for cs in kept.values() for c in cs}
+            old_tokens = previous.bm25.corpus_tokens()
+            if old_tokens is not None:
+                kept_tokens = {
+                    c.id: t
+                    for c, t in zip(previous.chunks, old_tokens, strict=True)
+                    if c.id in keep_ids
+                }
             ann.remove(dense, [c.id for c in previous.chunks if c.id not in keep_ids])
             ann.add(dense, vectors, new_ids)
             if ann.should_rebuild(dense):  # grown past exact search, or IVF cells off its size
@@ -338,6 +347,7 @@ def build(
             sentence_vectors,
             minhash,
             changes,
+            kept_tokens,
         )
 
 
@@ -389,9 +399,10 @@ def _write_locked(
     sentence_vectors: np.ndarray,
     minhash: np.ndarray | None = None,
     changes: dict[str, int] | None = None,
+    tokens: dict[int, list[str]] | None = None,
 ) -> Index:
     """Write a new generation and switch the manifest to it; the old one stays until next time.
-    The caller holds the writer lock."""
+    The caller holds the writer lock. ``tokens``: BM25 tokens of chunks already tokenized."""
     import faiss
 
     previous = current_generation(index_dir) or ""
@@ -419,7 +430,8 @@ def _write_locked(
         np.save(fh, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
     with (data / "minhash.npy").open("wb") as fh:
         np.save(fh, np.ascontiguousarray(minhash, dtype=np.uint32), allow_pickle=False)
-    bm25 = BM25Index.build([c.text for c in chunks])
+    known = tokens or {}
+    bm25 = BM25Index.build([c.text for c in chunks], [known.get(c.id) for c in chunks])
     bm25.save(data / "bm25")
     files = sorted(p for p in data.rglob("*") if p.is_file())
     for file in files:

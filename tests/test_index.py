@@ -35,13 +35,15 @@ def test_round_trip(seeds_settings: Settings) -> None:
         assert doc.text[chunk.start : chunk.end] == chunk.text
         vector = index.faiss_index.reconstruct(chunk.id)
         assert abs(float((vector**2).sum()) - 1.0) < 1e-4
-    # inspectable: everything but the FAISS file is JSON, nothing is pickled
+    # inspectable: everything but the FAISS file is JSON, NumPy or plain text, nothing pickled
     data = seeds_settings.index_dir / manifest["data"]
     files = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
     assert files == sorted(manifest["files"])
     expected = {"chunks.jsonl", "dense.faiss", "documents.jsonl", "bm25/params.index.json"}
     assert expected <= set(files)
-    assert all(f.endswith((".json", ".jsonl", ".npy", ".faiss")) for f in files)
+    assert all(f.endswith((".json", ".jsonl", ".npy", ".faiss", ".txt")) for f in files)
+    tokens = (data / "bm25" / "tokens.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    assert len(tokens) == len(index.chunks) and all(tokens)
     first = json.loads((data / "chunks.jsonl").read_text().splitlines()[0])
     assert {"id", "doc", "start", "end", "page", "sentences"} <= set(first)
 
