@@ -119,13 +119,24 @@ def parser() -> argparse.ArgumentParser:
     _common(ev)
 
     tr = sub.add_parser("train-reader", help="train a short-answer reader on a SQuAD file")
-    tr.add_argument("--squad", type=Path, required=True, metavar="FILE", help="SQuAD JSON file")
+    tr.add_argument(
+        "--squad",
+        type=Path,
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="SQuAD v1.1/v2.0 JSON file(s); v2.0's unanswerable questions teach 'no answer'",
+    )
     tr.add_argument("--epochs", type=int, default=2, help="passes over the data (default 2)")
     tr.add_argument("--out", type=Path, default=Path("reader"), help="output folder (./reader)")
     tr.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
     tr.add_argument("--batch-size", type=int, default=16, help="windows per step (default 16)")
     tr.add_argument(
-        "--holdout", type=int, default=4, help="last N articles kept out and scored (default 4)"
+        "--holdout",
+        type=int,
+        default=4,
+        help="last N articles kept out and scored, with the same articles in other files "
+        "(default 4)",
     )
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -270,6 +281,12 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
             f"held-out ({result['held_out_questions']} questions of "
             f"{', '.join(result['held_out_articles'])}, gold paragraph): "
             f"exact_match {held['exact_match']}, f1 {held['f1']}"
+            + (
+                f"; unanswerable: no_answer_accuracy {held['no_answer_accuracy']}, "
+                f"has_answer_accuracy {held['has_answer_accuracy']}"
+                if "no_answer_accuracy" in held
+                else ""
+            )
         )
     say(f"use it: qa ask --reader {args.out} QUESTION  (or QA_READER={args.out})")
     return 0

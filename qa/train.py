@@ -2,10 +2,13 @@
 
 No extractive QA model can be installed here, so the packaged all-MiniLM-L6-v2 encoder gets a
 span head (AutoModelForQuestionAnswering: only ``qa_outputs`` is new) and is fine-tuned on the
-file's questions. The last ``holdout`` articles are kept out of training and scored at the
-end of every epoch with the gold paragraph given (the "closed" setting), so the number printed
-is on articles the reader never saw. Windows come from ``qa.reader.windows``, the same function
-that reads at answer time; batches are grouped by length so padding stays short on a CPU.
+file's questions. The last ``holdout`` articles of the (first) file, and the articles of the
+same titles in any other file, are kept out of training and scored at the end of every epoch
+with the gold paragraph given (the "closed" setting), so the number printed is on articles the
+reader never saw. SQuAD 2.0's unanswerable questions train
+the "no answer here" ([CLS]) output that joins the abstention decision at answer time.
+Windows come from ``qa.reader.windows``, the same function that reads at answer time; batches
+are grouped by length so padding stays short on a CPU.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Example:
-    """One SQuAD question with its paragraph; the first gold answer is the training target."""
+    """One SQuAD question with its paragraph; the first gold answer is the training target.
+    An unanswerable (SQuAD 2.0) question has no golds and ``answer_start`` -1."""
 
     article: int
     question: str
@@ -60,7 +64,7 @@ class TrainConfig:
 
 
 def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
-    """Article titles and every answerable question of a SQuAD v1.1/v2.0 file, in file order."""
+    """Article titles and every question of a SQuAD v1.1/v2.0 file, in file order."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -76,14 +80,12 @@ def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
                 context = str(paragraph["context"])
                 for qa in paragraph["qas"]:
                     answers = [] if qa.get("is_impossible") else qa["answers"]
-                    if not answers:
-                        continue
                     golds = tuple(dict.fromkeys(str(x["text"]) for x in answers))
-                    start = int(answers[0]["answer_start"])
+                    start = int(answers[0]["answer_start"]) if answers else -1
                     examples.append(Example(a, str(qa["question"]), context, golds, start))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
-    if not examples:
+    if not any(e.golds for e in examples):
         raise EvalError(f"no answerable questions in {path}")
     return titles, examples
 
@@ -110,7 +112,10 @@ def labelled_windows(
     stride: int = STRIDE,
 ) -> list[tuple[Window, int, int]]:
     """Each window of the example with its answer's (start, end) token, (0, 0) ([CLS]) for a
-    window that does not hold the whole answer."""
+    window that does not hold the whole answer, and for every window of an unanswerable one."""
+    if not example.golds:
+        found = windows(tokenizer, example.question, [example.context], max_tokens, stride)
+        return [(w, 0, 0) for w in found]
     a = example.answer_start
     b = a + len(example.golds[0])
     out = []
@@ -149,15 +154,16 @@ def predict(
     precision: str = "fp32",
     batch_size: int = 64,
     progress: bool = False,
-) -> list[str]:
-    """The best answer text for each (question, context) pair (windows batched by length)."""
+) -> list[tuple[str, bool]]:
+    """The best answer text for each (question, context) pair (windows batched by length), and
+    whether the reader prefers "no answer here" to it (the rule ``ask`` applies)."""
     import torch
 
     feats: list[tuple[int, Window]] = []
     for n, (question, context) in enumerate(pairs):
         feats += [(n, w) for w in windows(tokenizer, question, [context])]
     order = sorted(range(len(feats)), key=lambda i: len(feats[i][1].input_ids))
-    best: list[tuple[float, str]] = [(-math.inf, "")] * len(pairs)
+    best: list[tuple[float, str, bool]] = [(-math.inf, "", True)] * len(pairs)
     pad = int(tokenizer.pad_token_id or 0)
     model.train(False)
     chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
@@ -173,8 +179,8 @@ def predict(
             n, w = feats[i]
             span = decode(w, pairs[n][1], s, e)
             if span is not None and span.score > best[n][0]:
-                best[n] = (span.score, span.text)
-    return [text for _, text in best]
+                best[n] = (span.score, span.text, span.no_answer >= span.probability)
+    return [(text, abstains) for _, text, abstains in best]
 
 
 def closed_scores(
@@ -184,18 +190,34 @@ def closed_scores(
     precision: str = "fp32",
     progress: bool = False,
 ) -> dict[str, float]:
-    """exact_match / f1 (percent) reading each question's gold paragraph."""
-    texts = predict(
+    """exact_match / f1 (percent) of the best span in each answerable question's gold
+    paragraph, and, where there are unanswerable questions, how often the reader's no-answer
+    output is right on each kind (``no_answer_accuracy``, ``has_answer_accuracy``)."""
+    read = predict(
         model, tokenizer, [(e.question, e.context) for e in examples], precision, progress=progress
     )
-    scores = [squad_em_f1(t, e.golds) for t, e in zip(texts, examples, strict=True)]
+    answerable = [(r, e) for r, e in zip(read, examples, strict=True) if e.golds]
+    scores = [squad_em_f1(text, e.golds) for (text, _), e in answerable]
     em = 100 * float(np.mean([s[0] for s in scores])) if scores else 0.0
     f1 = 100 * float(np.mean([s[1] for s in scores])) if scores else 0.0
-    return {"questions": len(examples), "exact_match": round(em, 2), "f1": round(f1, 2)}
+    result: dict[str, float] = {
+        "questions": len(answerable),
+        "exact_match": round(em, 2),
+        "f1": round(f1, 2),
+    }
+    unanswerable = [
+        abstains for (_, abstains), e in zip(read, examples, strict=True) if not e.golds
+    ]
+    if unanswerable:
+        result["unanswerable"] = len(unanswerable)
+        result["no_answer_accuracy"] = round(float(np.mean(unanswerable)), 3)
+        answered = [not abstains for (_, abstains), _e in answerable]
+        result["has_answer_accuracy"] = round(float(np.mean(answered)), 3) if answered else 0.0
+    return result
 
 
 def train_reader(
-    squad: Path | str,
+    squad: Path | str | Sequence[Path | str],
     out: Path | str,
     config: TrainConfig = TrainConfig(),
     progress: bool = True,
@@ -208,8 +230,15 @@ def train_reader(
 
     if config.epochs < 1 or config.batch_size < 1 or config.lr <= 0:
         raise ConfigError("--epochs, the batch size and the learning rate must be positive")
-    titles, examples = read_examples(squad)
+    files = [squad] if isinstance(squad, str | Path) else list(squad)
+    titles, examples = read_examples(files[0])
     train, held = split(titles, examples, config.holdout)
+    held_titles = titles[len(titles) - config.holdout :]
+    for file in files[1:]:  # the same articles in the other files are held out too
+        more_titles, more = read_examples(file)
+        train += [e for e in more if more_titles[e.article] not in held_titles]
+        held += [e for e in more if more_titles[e.article] in held_titles]
+        titles += [t for t in more_titles if t not in titles]
     base = resolve_model_dir(config.base)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -218,10 +247,12 @@ def train_reader(
     feats = [
         f for e in train for f in labelled_windows(tokenizer, e, config.max_tokens, config.stride)
     ]
+    no_answer = sum(not e.golds for e in train)
     log(
-        f"training on {len(train)} questions ({len(feats)} windows) of "
-        f"{len(titles) - config.holdout} articles; holding out {len(held)} questions of "
-        f"{config.holdout}: {', '.join(titles[len(titles) - config.holdout :])}"
+        f"training on {len(train)} questions"
+        + (f" ({no_answer} unanswerable)" if no_answer else "")
+        + f" ({len(feats)} windows) of {len(titles) - len(held_titles)} articles; holding out "
+        f"{len(held)} questions of {len(held_titles)}: {', '.join(held_titles)}"
     )
     steps_per_epoch = math.ceil(len(feats) / config.batch_size)
     total = steps_per_epoch * config.epochs
@@ -279,15 +310,15 @@ def train_reader(
             record["held_out"] = closed_scores(model, tokenizer, held)
         epochs.append(record)
         log(f"epoch {epoch}: {json.dumps(record)}")
-        result = _record(squad, titles, train, held, feats, config, epochs, started)
+        result = _record(files, held_titles, train, held, feats, config, epochs, started)
         save(model, tokenizer, Path(out), result)  # each epoch: a long run leaves a usable reader
     log(f"saved the reader to {out}/")
     return result
 
 
 def _record(
-    squad: Path | str,
-    titles: Sequence[str],
+    files: Sequence[Path | str],
+    held_titles: Sequence[str],
     train: Sequence[Example],
     held: Sequence[Example],
     feats: Sequence[tuple[Window, int, int]],
@@ -296,11 +327,13 @@ def _record(
     started: float,
 ) -> dict[str, Any]:
     return {
-        "data": Path(squad).name,
+        "data": " ".join(Path(f).name for f in files),
         "train_questions": len(train),
+        "train_unanswerable": sum(not e.golds for e in train),
         "train_windows": len(feats),
-        "held_out_articles": titles[len(titles) - config.holdout :],
+        "held_out_articles": list(held_titles),
         "held_out_questions": len(held),
+        "held_out_unanswerable": sum(not e.golds for e in held),
         "config": asdict(config),
         "epochs": epochs,
         "train_seconds": round(time.perf_counter() - started, 1),
@@ -326,16 +359,28 @@ def save(
     (out / "MODEL_CARD.md").write_text(model_card(record), encoding="utf-8")
 
 
+_HELD_COLUMNS = ("exact_match", "f1", "no_answer_accuracy", "has_answer_accuracy")
+
+
 def model_card(record: dict[str, Any]) -> str:
     """A short card: what the reader is, what it was trained on, how it scores, licences."""
     cfg = record["config"]
     held = record.get("held_out") or {}
     rows = "\n".join(
         f"| {e['epoch']} | {e['loss']} | {e['seconds'] / 60:.1f} | "
-        f"{(e.get('held_out') or {}).get('exact_match', '-')} | "
-        f"{(e.get('held_out') or {}).get('f1', '-')} |"
+        + " | ".join(str((e.get("held_out") or {}).get(k, "-")) for k in _HELD_COLUMNS)
+        + " |"
         for e in record["epochs"]
     )
+    unanswerable = record.get("train_unanswerable", 0)
+    taught = (
+        f" ({unanswerable} of them unanswerable: their target is `[CLS]`, which teaches the "
+        "no-answer output)"
+        if unanswerable
+        else ""
+    )
+    held_no = record.get("held_out_unanswerable", 0)
+    held_note = f" ({held_no} unanswerable)" if held_no else ""
     return f"""# qa short-answer reader
 
 An extractive question-answering reader: the {cfg["base"]} sentence encoder with a span
@@ -344,9 +389,10 @@ passage and points at the answer's first and last token; `[CLS]` means "not in t
 
 ## Training
 
-- Data: `{record["data"]}`, {record["train_questions"]} questions
-  ({record["train_windows"]} windows), all articles but the last {cfg["holdout"]}.
-- Held out: {record["held_out_questions"]} questions of {", ".join(record["held_out_articles"])}.
+- Data: `{record["data"]}`, {record["train_questions"]} questions{taught}
+  ({record["train_windows"]} windows), all articles but the held-out ones.
+- Held out: {record["held_out_questions"]} questions{held_note}
+  of {", ".join(record["held_out_articles"])}.
 - Settings: {cfg["epochs"]} epochs, AdamW lr {cfg["lr"]}, weight decay {cfg["weight_decay"]},
   batch {cfg["batch_size"]} grouped by length, {cfg["warmup"]:.0%} linear warm-up then linear
   decay, windows of {cfg["max_tokens"]} tokens with stride {cfg["stride"]}, seed {cfg["seed"]},
@@ -358,16 +404,20 @@ Reproduce: `qa train-reader --squad {record["data"]} --epochs {cfg["epochs"]} \\
 
 ## Scores on the held-out articles, gold paragraph given (closed setting)
 
-| epoch | train loss | minutes | exact match | F1 |
-|---|---|---|---|---|
+Exact match and F1 are on the answerable questions (the best span, official SQuAD
+normalisation, best over the gold answers); no-answer and has-answer accuracy, where there are
+unanswerable questions, say how often "no answer here" wins exactly when it should.
+
+| epoch | train loss | minutes | exact match | F1 | no-answer acc. | has-answer acc. |
+|---|---|---|---|---|---|---|
 {rows}
 
-Final: exact match {held.get("exact_match", "-")}, F1 {held.get("f1", "-")}
-(official SQuAD normalisation, best over the gold answers).
+Final: exact match {held.get("exact_match", "-")}, F1 {held.get("f1", "-")}.
 
 ## Licences
 
 - Base encoder: sentence-transformers/all-MiniLM-L6-v2, Apache-2.0.
-- Training data: SQuAD v1.1 (Rajpurkar et al., 2016), CC BY-SA 4.0. The data itself is not
-  distributed with this package; these weights are derived from it.
+- Training data: SQuAD v1.1 (Rajpurkar et al., 2016) and, where listed above, SQuAD 2.0
+  (Rajpurkar, Jia and Liang, 2018), both CC BY-SA 4.0. The data itself is not distributed
+  with this package; these weights are derived from it.
 """

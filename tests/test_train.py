@@ -87,3 +87,59 @@ def test_train_reader_errors_are_one_line(
     assert capsys.readouterr().err.startswith("qa: error: --holdout must be between 0 and 1")
     assert main(["train-reader", "--squad", str(tmp_path / "none.json")]) == 2
     assert "SQuAD file not found" in capsys.readouterr().err
+
+
+def tiny_squad2(path: Path) -> Path:
+    """SQuAD 2.0 style, two articles (one shares its title with tiny_squad's second), each with
+    an answerable and an unanswerable question."""
+    start = PARAGRAPH.index("Ahmad Shah Massoud")
+    qas = [
+        {"id": "c", "question": "Who led it?", "is_impossible": False,
+         "answers": [{"text": "Ahmad Shah Massoud", "answer_start": start}]},
+        {"id": "d", "question": "Who founded Kabul?", "is_impossible": True, "answers": []},
+    ]  # fmt: skip
+    data = [
+        {"title": title, "paragraphs": [{"context": PARAGRAPH, "qas": qas}]}
+        for title in ("Other", "Article 1")
+    ]
+    path.write_text(json.dumps({"version": "v2.0", "data": data}), encoding="utf-8")
+    return path
+
+
+def test_unanswerable_questions_teach_no_answer() -> None:
+    """Every window of an unanswerable question has [CLS] (0, 0) as its target."""
+    from transformers import AutoTokenizer
+
+    from qa.embedding import resolve_model_dir
+    from qa.train import Example, labelled_windows
+
+    tok = AutoTokenizer.from_pretrained(str(resolve_model_dir("all-MiniLM-L6-v2")))
+    long = " ".join([PARAGRAPH] * 12)  # several windows
+    labelled = labelled_windows(tok, Example(0, "Who founded Kabul?", long, (), -1), 128, 32)
+    assert len(labelled) > 1 and all((s, e) == (0, 0) for _, s, e in labelled)
+
+
+def test_train_reader_on_v1_and_v2_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two files: the first file's last article is held out, and the same article in the
+    other; the SQuAD 2.0 file's unanswerable questions train and score no-answer accuracy."""
+    _, examples = read_examples(tiny_squad2(tmp_path / "v2.json"))
+    assert [e.golds for e in examples[:2]] == [("Ahmad Shah Massoud",), ()]
+    out = tmp_path / "reader"
+    files = [str(tiny_squad(tmp_path / "v1.json")), str(tmp_path / "v2.json")]
+    code = main(["train-reader", "--squad", *files, "--epochs", "1", "--holdout", "1",
+                 "--out", str(out), "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "training on 4 questions (1 unanswerable) (4 windows) of 2 articles" in err
+    assert "holding out 4 questions of 1: Article 1" in err
+    assert "unanswerable: no_answer_accuracy" in err
+    record = json.loads((out / "training.json").read_text(encoding="utf-8"))
+    assert record["data"] == "v1.json v2.json"
+    assert record["train_unanswerable"] == 1 and record["held_out_unanswerable"] == 1
+    held = record["held_out"]
+    assert held["questions"] == 3 and held["unanswerable"] == 1
+    assert 0 <= held["no_answer_accuracy"] <= 1 and 0 <= held["has_answer_accuracy"] <= 1
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "1 of them unanswerable" in card and "SQuAD 2.0" in card
