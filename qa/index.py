@@ -316,21 +316,17 @@ def build(
         else:
             dense = previous.faiss_index
             keep_ids = {c.id for cs in kept.values() for c in cs}
-            old_tokens = previous.bm25.corpus_tokens()
-            if old_tokens is not None:
-                kept_tokens = {
-                    c.id: t
-                    for c, t in zip(previous.chunks, old_tokens, strict=True)
-                    if c.id in keep_ids
-                }
             ann.remove(dense, [c.id for c in previous.chunks if c.id not in keep_ids])
             ann.add(dense, vectors, new_ids)
             if ann.should_rebuild(dense):  # grown past exact search, or IVF cells off its size
                 dense = ann.rebuild(dense)
-            for cid, (a, b) in previous.sentence_rows.items():
+            old_tokens = previous.bm25.corpus_tokens()  # None: saved before tokens.txt existed
+            for pos, (cid, (a, b)) in enumerate(previous.sentence_rows.items()):  # chunk order
                 if cid in keep_ids:
                     sentence_source[cid] = previous.sentence_vectors[a:b]
                     minhash_source[cid] = previous.sentence_signatures[a:b]
+                    if old_tokens is not None:
+                        kept_tokens[cid] = old_tokens[pos]
         parts = [sentence_source[c.id] for c in chunks]
         sentence_vectors = np.concatenate(parts) if parts else np.zeros((0, model.dim), np.float32)
         hashes = [minhash_source[c.id] for c in chunks]
