@@ -5,10 +5,10 @@ span head (AutoModelForQuestionAnswering: only ``qa_outputs`` is new) and is fin
 file's questions. The last ``holdout`` articles of the (first) file, and the articles of the
 same titles in any other file, are kept out of training and scored at the end of every epoch
 with the gold paragraph given (the "closed" setting), so the number printed is on articles the
-reader never saw. SQuAD 2.0's unanswerable questions train
-the "no answer here" ([CLS]) output that joins the abstention decision at answer time.
-Windows come from ``qa.reader.windows``, the same function that reads at answer time; batches
-are grouped by length so padding stays short on a CPU.
+reader never saw. SQuAD 2.0's unanswerable questions train the "no answer here" ([CLS])
+output that joins the abstention decision at answer time. Windows come from
+``qa.reader.windows``, the same function that reads at answer time; batches are grouped by
+length so padding stays short on a CPU.
 """
 
 from __future__ import annotations
@@ -113,13 +113,13 @@ def labelled_windows(
 ) -> list[tuple[Window, int, int]]:
     """Each window of the example with its answer's (start, end) token, (0, 0) ([CLS]) for a
     window that does not hold the whole answer, and for every window of an unanswerable one."""
+    found = windows(tokenizer, example.question, [example.context], max_tokens, stride)
     if not example.golds:
-        found = windows(tokenizer, example.question, [example.context], max_tokens, stride)
         return [(w, 0, 0) for w in found]
     a = example.answer_start
     b = a + len(example.golds[0])
     out = []
-    for w in windows(tokenizer, example.question, [example.context], max_tokens, stride):
+    for w in found:
         inside = [(i, o) for i, o in enumerate(w.offsets) if o is not None]
         s = e = 0
         if inside and inside[0][1][0] <= a and inside[-1][1][1] >= b:

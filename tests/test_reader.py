@@ -126,6 +126,14 @@ def test_long_passage_gets_overlapping_windows() -> None:
     assert min(a for a, _ in covered) == 0 and max(b for _, b in covered) == len(passage)
 
 
+def test_unanswerable_questions_teach_no_answer() -> None:
+    """Every window of an unanswerable question has [CLS] (0, 0) as its target."""
+    paragraph = "The Panjshir Valley lies north of Kabul. Its resistance was led by Massoud. "
+    example = Example(0, "Who founded Kabul?", paragraph * 12, (), -1)  # several windows
+    labelled = labelled_windows(tokenizer(), example, 128, 32)
+    assert len(labelled) > 1 and all((s, e) == (0, 0) for _, s, e in labelled)
+
+
 def test_an_overlong_question_is_cut_and_the_passage_still_read() -> None:
     passage = "The lighthouse was automated in 1987."
     feats = windows(tokenizer(), "when was it automated? " * 5000, [passage])
