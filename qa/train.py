@@ -61,6 +61,7 @@ class TrainConfig:
     max_tokens: int = MAX_TOKENS
     stride: int = STRIDE
     base: str = DEFAULT_MODEL
+    negatives: int = 0  # other paragraphs per question, read with target "no answer here"
 
 
 def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
@@ -129,6 +130,38 @@ def labelled_windows(
                 s = e = 0
         out.append((w, s, e))
     return out
+
+
+def hard_negatives(examples: Sequence[Example], per_question: int) -> list[Example]:
+    """For each answerable question, its ``per_question`` best BM25 paragraphs among the
+    others of the training data that share a word with it and contain none of its answers, as
+    unanswerable examples.
+
+    At answer time the reader reads the retrieved passages, most of which do not answer: these
+    teach it to say so ([CLS]) and to rank passages, which gold paragraphs alone never do.
+    """
+    from qa.bm25 import BM25Index
+
+    if per_question < 1:
+        return []
+    contexts = list(dict.fromkeys(e.context for e in examples))
+    article_of = {e.context: e.article for e in examples}
+    bm25 = BM25Index.build(contexts)
+    found: list[Example] = []
+    for e in examples:
+        if not e.golds:
+            continue
+        golds = [g.casefold() for g in e.golds]
+        taken = 0
+        for i, _ in bm25.search(e.question, per_question + 10):
+            text = contexts[i]
+            if text == e.context or any(g in text.casefold() for g in golds):
+                continue
+            found.append(Example(article_of[text], e.question, text, (), -1))
+            taken += 1
+            if taken == per_question:
+                break
+    return found
 
 
 def length_batches(
@@ -239,6 +272,8 @@ def train_reader(
         train += [e for e in more if more_titles[e.article] not in held_titles]
         held += [e for e in more if more_titles[e.article] in held_titles]
         titles += [t for t in more_titles if t not in titles]
+    negatives = hard_negatives(train, config.negatives)
+    train += negatives
     base = resolve_model_dir(config.base)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -247,10 +282,11 @@ def train_reader(
     feats = [
         f for e in train for f in labelled_windows(tokenizer, e, config.max_tokens, config.stride)
     ]
-    no_answer = sum(not e.golds for e in train)
+    no_answer = sum(not e.golds for e in train) - len(negatives)
     log(
-        f"training on {len(train)} questions"
+        f"training on {len(train) - len(negatives)} questions"
         + (f" ({no_answer} unanswerable)" if no_answer else "")
+        + (f" and {len(negatives)} paragraphs that do not answer them" if negatives else "")
         + f" ({len(feats)} windows) of {len(titles) - len(held_titles)} articles; holding out "
         f"{len(held)} questions of {len(held_titles)}: {', '.join(held_titles)}"
     )
@@ -310,7 +346,9 @@ def train_reader(
             record["held_out"] = closed_scores(model, tokenizer, held)
         epochs.append(record)
         log(f"epoch {epoch}: {json.dumps(record)}")
-        result = _record(files, held_titles, train, held, feats, config, epochs, started)
+        result = _record(
+            files, held_titles, train, held, feats, config, epochs, started, len(negatives)
+        )
         save(model, tokenizer, Path(out), result)  # each epoch: a long run leaves a usable reader
     log(f"saved the reader to {out}/")
     return result
@@ -325,11 +363,13 @@ def _record(
     config: TrainConfig,
     epochs: list[dict[str, Any]],
     started: float,
+    negatives: int = 0,
 ) -> dict[str, Any]:
     return {
         "data": " ".join(Path(f).name for f in files),
-        "train_questions": len(train),
-        "train_unanswerable": sum(not e.golds for e in train),
+        "train_questions": len(train) - negatives,
+        "train_unanswerable": sum(not e.golds for e in train) - negatives,
+        "train_negatives": negatives,
         "train_windows": len(feats),
         "held_out_articles": list(held_titles),
         "held_out_questions": len(held),
@@ -379,8 +419,16 @@ def model_card(record: dict[str, Any]) -> str:
         if unanswerable
         else ""
     )
+    negatives = record.get("train_negatives", 0)
+    if negatives:
+        taught += (
+            f", and {negatives} other paragraphs that do not answer them (each question's best "
+            f"BM25 match without its answer, target `[CLS]`: they teach it which passages do "
+            "not answer, for reranking and abstention)"
+        )
     held_no = record.get("held_out_unanswerable", 0)
     held_note = f" ({held_no} unanswerable)" if held_no else ""
+    negatives_flag = f" --negatives {cfg['negatives']}" if cfg.get("negatives") else ""
     return f"""# qa short-answer reader
 
 An extractive question-answering reader: the {cfg["base"]} sentence encoder with a span
@@ -400,7 +448,7 @@ passage and points at the answer's first and last token; `[CLS]` means "not in t
 - Time: {record["train_seconds"] / 60:.1f} minutes.
 
 Reproduce: `qa train-reader --squad {record["data"]} --epochs {cfg["epochs"]} \\
---lr {cfg["lr"]} --holdout {cfg["holdout"]} --out DIR`.
+--lr {cfg["lr"]} --holdout {cfg["holdout"]}{negatives_flag} --out DIR`.
 
 ## Scores on the held-out articles, gold paragraph given (closed setting)
 

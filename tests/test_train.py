@@ -12,7 +12,7 @@ import pytest
 from qa.cli import main
 from qa.config import ConfigError, Settings
 from qa.reader import Reader
-from qa.train import length_batches, read_examples, split
+from qa.train import Example, hard_negatives, length_batches, read_examples, split
 
 PARAGRAPH = (
     "The Panjshir Valley lies north of Kabul. Its resistance was led by Ahmad Shah Massoud, "
@@ -130,3 +130,53 @@ def test_train_reader_on_v1_and_v2_files(
     assert 0 <= held["no_answer_accuracy"] <= 1 and 0 <= held["has_answer_accuracy"] <= 1
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "1 of them unanswerable" in card and "SQuAD 2.0" in card
+
+
+def test_hard_negatives_are_other_paragraphs_without_the_answer() -> None:
+    """Each answerable question gets its best BM25 paragraph among the others that do not
+    contain one of its answers, as an unanswerable example; unanswerable questions get none."""
+    paragraphs = [
+        "The Panjshir Valley lies north of Kabul; Massoud led its resistance.",
+        "Kabul is the capital of Afghanistan and lies south of the Panjshir Valley.",
+        "Massoud was born in the Panjshir Valley in 1953.",  # holds the answer: never a negative
+        "Wheat grows on the plains of the north.",
+    ]
+    examples = [
+        Example(0, "Who led the resistance in the Panjshir Valley?", paragraphs[0], ("Massoud",),
+                paragraphs[0].index("Massoud")),
+        Example(1, "What is the capital?", paragraphs[1], ("Kabul",), 0),
+        Example(2, "When was he born?", paragraphs[2], ("1953",), paragraphs[2].index("1953")),
+        Example(3, "What grows in the Panjshir Valley?", paragraphs[3], (), -1),
+    ]  # fmt: skip
+    negatives = hard_negatives(examples, 1)
+    first = next(n for n in negatives if n.question == examples[0].question)
+    assert first.context == paragraphs[1] and first.golds == () and first.answer_start == -1
+    assert first.article == 1  # the article the paragraph comes from
+    assert all("Massoud" not in n.context for n in negatives if n.question == first.question)
+    assert all(n.context != e.context for n in negatives for e in examples
+               if e.question == n.question)  # fmt: skip
+    assert not any(n.question == examples[3].question for n in negatives)
+    # no other paragraph shares a word with "What is the capital?": no negative rather than noise
+    assert not any(n.question == examples[1].question for n in negatives)
+    assert hard_negatives(examples, 0) == []
+
+
+def test_train_reader_with_negatives(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--negatives 1``: each training question also reads another paragraph as no-answer."""
+    squad = tmp_path / "two.json"
+    other = "Farmers led by the council saw their wheat killed by frost on the plains."
+    data = json.loads(tiny_squad(squad, articles=2).read_text(encoding="utf-8"))
+    frost = {"id": "f", "question": "What killed the wheat?",
+             "answers": [{"text": "frost", "answer_start": other.index("frost")}]}  # fmt: skip
+    data["data"][0]["paragraphs"].append({"context": other, "qas": [frost]})
+    squad.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "reader"
+    code = main(["train-reader", "--squad", str(squad), "--epochs", "1", "--holdout", "1",
+                 "--negatives", "1", "--out", str(out), "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "training on 3 questions and 3 paragraphs that do not answer them (6 windows)" in err
+    record = json.loads((out / "training.json").read_text(encoding="utf-8"))
+    assert record["train_negatives"] == 3 and record["train_unanswerable"] == 0
+    assert "--negatives 1" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert record["config"]["negatives"] == 1
