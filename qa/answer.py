@@ -259,8 +259,10 @@ class Answerer:
         """
         docs = {d.path: d for d in self.searcher.index.documents.values()}
         places = [hit.sources[0] for hit in hits if hit.sources]
-        texts = [docs[p.path].text[p.start : p.end] for p in places]
-        spans = self.reader.read(question, texts)
+        if all(hit.read for hit in hits):  # the searcher's reranking read them already
+            spans = [hit.span for hit in hits if hit.sources]
+        else:
+            spans = self.reader.read(question, [docs[p.path].text[p.start : p.end] for p in places])
         found = [
             _Read(span, place.path, place.start + span.start, place.start + span.end)
             for span, place in zip(spans, places, strict=True)

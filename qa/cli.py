@@ -43,7 +43,17 @@ def _question_options(parser: argparse.ArgumentParser, k_help: str) -> None:
     parser.add_argument("-k", type=int, default=None, help=k_help)
     parser.add_argument("--json", action="store_true", help="machine-readable output (see README)")
     parser.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
+    _rerank_option(parser)
     _common(parser)
+
+
+def _rerank_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rerank",
+        type=int,
+        metavar="N",
+        help="the reader reads the best N passages and reorders them; 0 = off ($QA_RERANK)",
+    )
 
 
 def _reader_option(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
     se = sub.add_parser("search", help="the passages that best match a question")
     se.add_argument("query", help="the question or keywords")
     _question_options(se, "number of passages (default 5)")
+    _reader_option(se)
 
     ak = sub.add_parser("ask", help="answer a question with cited sentences")
     ak.add_argument("question", help="the question")
@@ -103,6 +114,7 @@ def parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true", help="one JSON object of scores")
     ev.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), dense or bm25")
+    _rerank_option(ev)
     ev.add_argument(
         "--gold-context",
         action="store_true",
@@ -132,6 +144,13 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--lr", type=float, default=1e-4, help="peak learning rate (default 1e-4)")
     tr.add_argument("--batch-size", type=int, default=16, help="windows per step (default 16)")
     tr.add_argument(
+        "--negatives",
+        type=int,
+        default=0,
+        help="per question, N other paragraphs (best BM25 matches without its answer) taught "
+        "as 'no answer here' (default 0)",
+    )
+    tr.add_argument(
         "--holdout",
         type=int,
         default=4,
@@ -153,6 +172,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         batch_size=args.batch_size,
         k=getattr(args, "k", None),
         mode=getattr(args, "mode", None),
+        rerank=getattr(args, "rerank", None),
         reader=getattr(args, "reader", None),
     )
 
@@ -273,6 +293,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         holdout=args.holdout,
         seed=args.seed,
+        negatives=args.negatives,
     )
     result = train_reader(args.squad, args.out, config, progress=not args.quiet, log=say)
     held = result.get("held_out")

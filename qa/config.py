@@ -52,6 +52,7 @@ class Settings:
     mode: Mode = "hybrid"  # dense + BM25 fused by reciprocal rank
     rrf_k: int = 2  # reciprocal rank fusion constant (measured: benchmarks/RESULTS.md)
     candidates: int = 50  # results taken from each retriever before fusion
+    rerank: int = 0  # the reader reads this many top passages and reorders them; 0 = off
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
     min_confidence: float = 0.45  # below this sentence score the answer is "not found"
     answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
@@ -74,6 +75,8 @@ class Settings:
             raise ConfigError(f"dup_threshold must be in (0, 1], not {self.dup_threshold}")
         if self.rrf_k < 0 or self.candidates < 1:
             raise ConfigError("rrf_k must be >= 0 and candidates >= 1")
+        if not 0 <= self.rerank <= 100:
+            raise ConfigError(f"rerank must be between 0 and 100 passages, not {self.rerank}")
         if self.k < 1:
             raise ConfigError(f"k must be positive, not {self.k}")
         if self.concurrency < 1 or self.queue_size < 0:
@@ -122,6 +125,7 @@ def _parse(name: str, raw: str) -> Any:
         "k",
         "rrf_k",
         "candidates",
+        "rerank",
         "concurrency",
         "queue_size",
     }:

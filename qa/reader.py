@@ -12,6 +12,7 @@ The shipped reader (``qa/models/reader``) is all-MiniLM-L6-v2 fine-tuned on SQuA
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,12 @@ class Span:
     score: float
     probability: float
     no_answer: float
+
+    @property
+    def log_odds(self) -> float:
+        """log(probability / no_answer): how much the reader prefers this span to "no answer
+        here" in its window (a logit difference, so it compares across passages)."""
+        return math.log(max(self.probability, 1e-30)) - math.log(max(self.no_answer, 1e-30))
 
 
 def resolve_reader_dir(reader: str | Path | None) -> Path:

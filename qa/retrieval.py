@@ -6,8 +6,9 @@ keep an index open.
 
 from __future__ import annotations
 
+import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,12 @@ from qa.chunking import Chunk
 from qa.config import Settings, default_corpus_dir
 from qa.embedding import Embedder
 from qa.index import Index, IndexMismatch, IndexMissing, build, current_generation
+from qa.reader import Reader, Span, reader_for
 
 MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut, not refused
+#: what one step of -log(retrieval rank) is worth against the reader's log-odds when
+#: reranking; measured on held-out SQuAD articles (benchmarks/RESULTS.md, "Reranking")
+RERANK_RANK_WEIGHT = 4.0
 
 
 class QueryError(ValueError):
@@ -46,6 +51,8 @@ class Hit:
     sources: list[Source]
     chunk_id: int
     scores: dict[str, float] = field(default_factory=dict)
+    span: Span | None = None  # the reader's best span in ``sources[0]``, when it read it
+    read: bool = False  # the reader read this passage (``span`` None: it found no span)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,11 +79,21 @@ def clean_query(query: str) -> str:
 class Searcher:
     """An open index plus the model that embeds questions for it."""
 
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self, index: Index, embedder: Embedder, settings: Settings, reader: Reader | None = None
+    ) -> None:
         index.check(settings, embedder.identity())
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._reader = reader
+
+    @property
+    def reader(self) -> Reader:
+        """The short-answer reader (loaded on first use: plain search may never need it)."""
+        if self._reader is None:
+            self._reader = reader_for(self.settings)
+        return self._reader
 
     @classmethod
     def open(
@@ -112,8 +129,9 @@ class Searcher:
         bm25_scores = dict(lexical)
         if self.settings.merge_duplicates:
             ranked = self._merge_duplicates(ranked)
+        shown = max(k, self.settings.rerank)
         hits = []
-        for rank, (chunk_id, score) in enumerate(ranked[:k], 1):
+        for rank, (chunk_id, score) in enumerate(ranked[:shown], 1):
             scores = {"bm25": bm25_scores.get(chunk_id, 0.0)} if mode != "dense" else {}
             if query_vector is not None:
                 scores["dense"] = self._cosine(query_vector, chunk_id)
@@ -123,7 +141,32 @@ class Searcher:
             if mode == "hybrid":
                 scores["fused"] = score
             hits.append(self._hit(rank, chunk_id, score, scores))
-        return hits
+        if self.settings.rerank:
+            hits = self.rerank(text, hits[: self.settings.rerank]) + hits[self.settings.rerank :]
+        return hits[:k]
+
+    def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """The hits reordered by the reader, read in one batch; each keeps the span read.
+
+        A passage's reader evidence is log(P(best span) / P(no answer here)), the reader's
+        own odds that the passage answers (it is trained on passages that do not, see
+        ``qa train-reader --negatives``); it is added to ``RERANK_RANK_WEIGHT`` x
+        -log(retrieval rank), so the reader reorders what retrieval is unsure of without
+        discarding its order.
+        """
+        if not hits:
+            return hits
+        docs = {d.path: d for d in self.index.documents.values()}
+        texts = [docs[h.sources[0].path].text[h.sources[0].start : h.sources[0].end] for h in hits]
+        spans = self.reader.read(question, texts)
+        scored = []
+        for hit, span in zip(hits, spans, strict=True):
+            odds = -50.0 if span is None else span.log_odds
+            score = odds - RERANK_RANK_WEIGHT * math.log(hit.rank)
+            scores = {**hit.scores, "reader": odds}
+            scored.append((score, replace(hit, scores=scores, span=span, read=True)))
+        scored.sort(key=lambda sh: -sh[0])
+        return [replace(h, rank=r, score=s) for r, (s, h) in enumerate(scored, 1)]
 
     def _merge_duplicates(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Drop a passage that is a near-duplicate of a better-ranked one: that one lists its

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 import qa
-from qa.config import Settings
+from qa.answer import Answerer
+from qa.config import ConfigError, Settings
 from qa.duplicates import jaccard, shingles
+from qa.reader import Span
 from qa.retrieval import QueryError, Searcher, clean_query
 from tests.conftest import seeds_qa
 
@@ -71,3 +74,52 @@ def test_search_builds_default_index_and_says_so(
 def test_other_index_dir_without_index_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(qa.index.IndexMissing, match="qa index FOLDER --index-dir"):
         qa.search("anything", index_dir=tmp_path / "none")
+
+
+class _FavouringReader:
+    """A stand-in reader: sure of an answer only in passages containing ``word``."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.calls = 0
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Span | None]:
+        self.calls += 1
+        spans: list[Span | None] = []
+        for n, text in enumerate(passages):
+            sure = self.word in text
+            start = text.find(self.word) if sure else 0
+            end = start + (len(self.word) if sure else 1)
+            p, na = (0.9, 1e-6) if sure else (1e-6, 0.9)
+            spans.append(Span(n, start, end, text[start:end], 10.0 if sure else -10.0, p, na))
+        return spans
+
+
+def test_rerank_moves_the_passage_the_reader_answers_from_to_the_top(
+    seeds_settings: Settings,
+) -> None:
+    """``rerank=N``: the reader reads the top N in one batch and reorders them; the hits keep
+    what it read, and ``ask`` uses that instead of reading the passages again."""
+    question = "Who was known as the Lion of Panjshir?"
+    plain = Searcher.open(seeds_settings.index_dir, seeds_settings).search(question, k=5)
+    favoured = plain[3].text.split()[-1]  # a word of the 4th passage only
+    reader = _FavouringReader(favoured)
+    settings = seeds_settings.with_(rerank=5)
+    searcher = Searcher.open(settings.index_dir, settings)
+    searcher._reader = reader  # type: ignore[assignment]
+    hits = searcher.search(question, k=5)
+    assert reader.calls == 1 and all(h.read for h in hits)
+    assert favoured in hits[0].text and [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert {h.chunk_id for h in hits} == {h.chunk_id for h in plain}  # reordered, not replaced
+    assert hits[0].span is not None and hits[0].span.text == favoured
+    assert hits[0].scores["reader"] > 0 > hits[1].scores["reader"]
+    assert [h.chunk_id for h in hits[1:]] == [h.chunk_id for h in plain if favoured not in h.text]
+    answer = Answerer(searcher, reader).ask(question, k=5)  # type: ignore[arg-type]
+    assert reader.calls == 2  # one read per question: the answer reused the search's
+    assert answer.hits[0].chunk_id == hits[0].chunk_id
+
+
+def test_rerank_is_a_checked_setting() -> None:
+    assert Settings.from_env({"QA_RERANK": "10"}).rerank == 10
+    with pytest.raises(ConfigError, match="rerank"):
+        Settings(rerank=-1)
