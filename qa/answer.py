@@ -91,6 +91,7 @@ class Answer:
     citations: list[Citation]
     hits: list[Hit]  # the passages read (the closest ones when abstaining)
     seconds: float
+    reader_odds: float | None = None  # the short answer's log-odds against "no answer here"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +100,7 @@ class Answer:
             "short_answer": self.short_answer,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
+            "reader_odds": None if self.reader_odds is None else round(self.reader_odds, 3),
             "seconds": round(self.seconds, 3),
             "sentences": [s.__dict__ for s in self.sentences],
             "citations": [
@@ -292,7 +294,7 @@ class Answerer:
         )
         if cand.score < self.settings.min_confidence:
             return []
-        if read.span.no_answer >= read.span.probability:
+        if read.span.log_odds < self.settings.min_answer_odds:
             return []
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
         place = cand.sources[0][0]
@@ -350,6 +352,7 @@ class Answerer:
             citations,
             hits,
             seconds,
+            best.reader.log_odds if best.reader else None,
         )
 
 

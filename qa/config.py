@@ -55,6 +55,7 @@ class Settings:
     rerank: int = 0  # the reader reads this many top passages and reorders them; 0 = off
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
     min_confidence: float = 0.45  # below this sentence score the answer is "not found"
+    min_answer_odds: float = 0.0  # below this reader log-odds (span vs "no answer") too
     answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
     reader: str = ""  # short-answer reader folder; "" is the one shipped in qa/models/reader
 
@@ -138,6 +139,7 @@ def _parse(name: str, raw: str) -> Any:
     if name in {
         "answer_weight_dense",
         "min_confidence",
+        "min_answer_odds",
         "answer_margin",
         "dup_threshold",
     }:

@@ -122,6 +122,20 @@ def test_abstention_threshold_is_a_setting(seeds_settings: Settings) -> None:
 
 
 @pytest.mark.slow
+def test_reader_odds_join_the_abstention(seeds_settings: Settings) -> None:
+    """The short answer's log-odds against "no answer here" are reported, and an answer below
+    ``min_answer_odds`` is "not found" whatever the retrieval evidence."""
+    question = "Which newspaper published Massoud's op-ed?"
+    answer = ask(question, index_dir=seeds_settings.index_dir)
+    assert answer.reader_odds is not None and answer.reader_odds >= Settings().min_answer_odds
+    assert answer.to_json()["reader_odds"] == round(answer.reader_odds, 3)
+    above = answer.reader_odds + 1
+    strict = ask(question, index_dir=seeds_settings.index_dir, min_answer_odds=above)
+    assert strict.abstained and strict.reader_odds is None
+    assert Settings.from_env({"QA_MIN_ANSWER_ODDS": "-2.5"}).min_answer_odds == -2.5
+
+
+@pytest.mark.slow
 def test_empty_question_is_refused(seeds_settings: Settings) -> None:
     with pytest.raises(QueryError):
         ask("  \n ", index_dir=seeds_settings.index_dir)
@@ -144,6 +158,7 @@ def test_ask_json_cli(seeds_settings: Settings) -> None:
         "short_answer",
         "abstained",
         "confidence",
+        "reader_odds",
         "seconds",
         "sentences",
         "citations",
