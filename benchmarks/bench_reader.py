@@ -4,7 +4,10 @@ own share (one batch over the top-k passages), per precision.
 Target: ask p50 <= 250 ms on 2 cores. Every seeds-qa question is asked ``--rounds`` times after
 a warm-up; the reader is then timed alone on the same passages.
 
-    python benchmarks/bench_reader.py [--rounds 5] [--precision fp32 bf16]
+    python benchmarks/bench_reader.py [--rounds 5] [--precision fp32 bf16] [--rerank 0 10]
+
+With ``--rerank N`` the reader reads the best N passages during the search (and ``ask`` reuses
+them); the "read" column still times a separate read of the k passages answered from.
 """
 
 from __future__ import annotations
@@ -28,13 +31,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(precision: str, rounds: int, index_dir: Path) -> dict[str, object]:
+def run(precision: str, rounds: int, index_dir: Path, rerank: int) -> dict[str, object]:
     from qa.answer import Answerer
     from qa.config import Settings
     from qa.index import build
     from qa.retrieval import Searcher, _embedder
 
-    settings = Settings(index_dir=index_dir, precision=precision)  # type: ignore[arg-type]
+    settings = Settings(index_dir=index_dir, precision=precision, rerank=rerank)  # type: ignore[arg-type]
     embedder = _embedder(settings)
     index = build(ROOT / "seeds", settings, embedder, progress=False)
     answerer = Answerer(Searcher(index, embedder, settings))
@@ -56,6 +59,7 @@ def run(precision: str, rounds: int, index_dir: Path) -> dict[str, object]:
             reads.append((time.perf_counter() - started) * 1000)
     return {
         "precision": precision,
+        "rerank": rerank,
         "questions": len(asks),
         "ask_ms_p50": round(statistics.median(asks), 1),
         "ask_ms_p95": round(percentile(asks, 0.95), 1),
@@ -68,14 +72,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--precision", nargs="+", default=["fp32"], choices=["fp32", "bf16"])
+    parser.add_argument("--rerank", nargs="+", type=int, default=[0], help="rerank depths")
     args = parser.parse_args()
     import torch
 
     with tempfile.TemporaryDirectory() as tmp:
         for precision in args.precision:
-            result = run(precision, args.rounds, Path(tmp) / precision)
-            result["torch_threads"] = torch.get_num_threads()
-            print(json.dumps(result), flush=True)
+            for rerank in args.rerank:
+                result = run(precision, args.rounds, Path(tmp) / f"{precision}-{rerank}", rerank)
+                result["torch_threads"] = torch.get_num_threads()
+                print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
