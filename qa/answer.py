@@ -259,12 +259,12 @@ class Answerer:
         The reader reads the document's own text for the passage, so its character offsets
         are offsets into the document.
         """
-        docs = {d.path: d for d in self.searcher.index.documents.values()}
-        places = [hit.sources[0] for hit in hits if hit.sources]
+        hits = [hit for hit in hits if hit.sources]
+        places = [hit.sources[0] for hit in hits]
         if all(hit.read for hit in hits):  # the searcher's reranking read them already
-            spans = [hit.span for hit in hits if hit.sources]
+            spans = [hit.span for hit in hits]
         else:
-            spans = self.reader.read(question, [docs[p.path].text[p.start : p.end] for p in places])
+            spans = self.reader.read(question, self.searcher.passage_texts(hits))
         found = [
             _Read(span, place.path, place.start + span.start, place.start + span.end)
             for span, place in zip(spans, places, strict=True)

@@ -149,16 +149,14 @@ class Searcher:
         """The hits reordered by the reader, read in one batch; each keeps the span read.
 
         A passage's reader evidence is log(P(best span) / P(no answer here)), the reader's
-        own odds that the passage answers (it is trained on passages that do not, see
+        own odds that the passage answers (sharper for a reader trained with
         ``qa train-reader --negatives``); it is added to ``RERANK_RANK_WEIGHT`` x
         -log(retrieval rank), so the reader reorders what retrieval is unsure of without
         discarding its order.
         """
         if not hits:
             return hits
-        docs = {d.path: d for d in self.index.documents.values()}
-        texts = [docs[h.sources[0].path].text[h.sources[0].start : h.sources[0].end] for h in hits]
-        spans = self.reader.read(question, texts)
+        spans = self.reader.read(question, self.passage_texts(hits))
         scored = []
         for hit, span in zip(hits, spans, strict=True):
             odds = -50.0 if span is None else span.log_odds
@@ -167,6 +165,12 @@ class Searcher:
             scored.append((score, replace(hit, scores=scores, span=span, read=True)))
         scored.sort(key=lambda sh: -sh[0])
         return [replace(h, rank=r, score=s) for r, (s, h) in enumerate(scored, 1)]
+
+    def passage_texts(self, hits: list[Hit]) -> list[str]:
+        """Each hit's passage as its first source's document text (what the reader reads, so
+        its offsets are offsets into that document from the source's start)."""
+        docs = {d.path: d for d in self.index.documents.values()}
+        return [docs[h.sources[0].path].text[h.sources[0].start : h.sources[0].end] for h in hits]
 
     def _merge_duplicates(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Drop a passage that is a near-duplicate of a better-ranked one: that one lists its

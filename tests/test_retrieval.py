@@ -101,7 +101,9 @@ def test_rerank_moves_the_passage_the_reader_answers_from_to_the_top(
     """``rerank=N``: the reader reads the top N in one batch and reorders them; the hits keep
     what it read, and ``ask`` uses that instead of reading the passages again."""
     question = "Who was known as the Lion of Panjshir?"
-    plain = Searcher.open(seeds_settings.index_dir, seeds_settings).search(question, k=5)
+    unranked = seeds_settings.with_(rerank=0)
+    plain = Searcher.open(unranked.index_dir, unranked).search(question, k=5)
+    assert not any(h.read for h in plain)
     favoured = plain[3].text.split()[-1]  # a word of the 4th passage only
     reader = _FavouringReader(favoured)
     settings = seeds_settings.with_(rerank=5)
