@@ -273,18 +273,19 @@ def train_reader(
         held += [e for e in more if more_titles[e.article] in held_titles]
         titles += [t for t in more_titles if t not in titles]
     negatives = hard_negatives(train, config.negatives)
-    train += negatives
     base = resolve_model_dir(config.base)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
     model = load_model(base)
     feats = [
-        f for e in train for f in labelled_windows(tokenizer, e, config.max_tokens, config.stride)
+        f
+        for e in [*train, *negatives]
+        for f in labelled_windows(tokenizer, e, config.max_tokens, config.stride)
     ]
-    no_answer = sum(not e.golds for e in train) - len(negatives)
+    no_answer = sum(not e.golds for e in train)
     log(
-        f"training on {len(train) - len(negatives)} questions"
+        f"training on {len(train)} questions"
         + (f" ({no_answer} unanswerable)" if no_answer else "")
         + (f" and {len(negatives)} paragraphs that do not answer them" if negatives else "")
         + f" ({len(feats)} windows) of {len(titles) - len(held_titles)} articles; holding out "
@@ -367,8 +368,8 @@ def _record(
 ) -> dict[str, Any]:
     return {
         "data": " ".join(Path(f).name for f in files),
-        "train_questions": len(train) - negatives,
-        "train_unanswerable": sum(not e.golds for e in train) - negatives,
+        "train_questions": len(train),
+        "train_unanswerable": sum(not e.golds for e in train),
         "train_negatives": negatives,
         "train_windows": len(feats),
         "held_out_articles": list(held_titles),
@@ -423,7 +424,7 @@ def model_card(record: dict[str, Any]) -> str:
     if negatives:
         taught += (
             f", and {negatives} other paragraphs that do not answer them (each question's best "
-            f"BM25 match without its answer, target `[CLS]`: they teach it which passages do "
+            "BM25 match without its answer, target `[CLS]`: they teach it which passages do "
             "not answer, for reranking and abstention)"
         )
     held_no = record.get("held_out_unanswerable", 0)
