@@ -256,15 +256,15 @@ class Answerer:
     def _read(self, question: str, hits: list[Hit]) -> list[_Read]:
         """The reader's best span in each retrieved passage (one batch), best first.
 
-        The reader reads the document's own text for the passage, so its character offsets
-        are offsets into the document.
+        The reader reads ``hit.text``, which is its first source's document text from
+        ``start`` to ``end``, so a span's offsets plus ``start`` are offsets into the document.
         """
         hits = [hit for hit in hits if hit.sources]
         places = [hit.sources[0] for hit in hits]
         if all(hit.read for hit in hits):  # the searcher's reranking read them already
             spans = [hit.span for hit in hits]
         else:
-            spans = self.reader.read(question, self.searcher.passage_texts(hits))
+            spans = self.reader.read(question, [hit.text for hit in hits])
         found = [
             _Read(span, place.path, place.start + span.start, place.start + span.end)
             for span, place in zip(spans, places, strict=True)

@@ -43,7 +43,8 @@ class Source:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved passage. ``sources`` is a list: the same passage may occur in several files."""
+    """A retrieved passage. ``sources`` is a list: the same passage may occur in several files;
+    ``text`` is exactly the first one's document text from ``start`` to ``end``."""
 
     text: str
     score: float
@@ -156,7 +157,7 @@ class Searcher:
         """
         if not hits:
             return hits
-        spans = self.reader.read(question, self.passage_texts(hits))
+        spans = self.reader.read(question, [h.text for h in hits])  # == sources[0]'s text
         scored = []
         for hit, span in zip(hits, spans, strict=True):
             odds = -50.0 if span is None else span.log_odds
@@ -165,12 +166,6 @@ class Searcher:
             scored.append((score, replace(hit, scores=scores, span=span, read=True)))
         scored.sort(key=lambda sh: -sh[0])
         return [replace(h, rank=r, score=s) for r, (s, h) in enumerate(scored, 1)]
-
-    def passage_texts(self, hits: list[Hit]) -> list[str]:
-        """Each hit's passage as its first source's document text (what the reader reads, so
-        its offsets are offsets into that document from the source's start)."""
-        docs = {d.path: d for d in self.index.documents.values()}
-        return [docs[h.sources[0].path].text[h.sources[0].start : h.sources[0].end] for h in hits]
 
     def _merge_duplicates(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Drop a passage that is a near-duplicate of a better-ranked one: that one lists its
