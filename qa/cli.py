@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from qa.config import MODES, PRECISIONS, ConfigError, Settings, default_corpus_dir
+from qa.config import DEFAULT_MODEL, MODES, PRECISIONS, ConfigError, Settings, default_corpus_dir
 from qa.evaluation import (
     EvalError,
     evaluate_beir,
@@ -157,6 +157,13 @@ def parser() -> argparse.ArgumentParser:
         help="last N articles kept out and scored, with the same articles in other files "
         "(default 4)",
     )
+    tr.add_argument(
+        "--base",
+        default=DEFAULT_MODEL,
+        metavar="DIR",
+        help="start from this encoder or reader folder: a reader (e.g. the shipped one) is "
+        f"trained further, on your own questions for instance (default {DEFAULT_MODEL})",
+    )
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -294,6 +301,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         holdout=args.holdout,
         seed=args.seed,
         negatives=args.negatives,
+        base=args.base,
     )
     result = train_reader(args.squad, args.out, config, progress=not args.quiet, log=say)
     held = result.get("held_out")

@@ -60,7 +60,7 @@ class TrainConfig:
     seed: int = 0
     max_tokens: int = MAX_TOKENS
     stride: int = STRIDE
-    base: str = DEFAULT_MODEL
+    base: str = DEFAULT_MODEL  # the encoder, or a reader folder to train further
     negatives: int = 0  # other paragraphs per question, read with target "no answer here"
 
 
@@ -274,6 +274,9 @@ def train_reader(
         titles += [t for t in more_titles if t not in titles]
     negatives = hard_negatives(train, config.negatives)
     base = resolve_model_dir(config.base)
+    if not (base / "config.json").is_file():
+        raise ConfigError(f"--base {config.base}: no model there (config.json is missing)")
+    base_record = _base_record(base)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
@@ -350,9 +353,24 @@ def train_reader(
         result = _record(
             files, held_titles, train, held, feats, config, epochs, started, len(negatives)
         )
+        if base_record:
+            result["base_training"] = base_record
         save(model, tokenizer, Path(out), result)  # each epoch: a long run leaves a usable reader
     log(f"saved the reader to {out}/")
     return result
+
+
+def _base_record(base: Path) -> dict[str, Any] | None:
+    """The training record of the reader that training continues from (None when starting
+    from an encoder): kept in the new record, so the card can say how to rebuild both."""
+    path = base / "training.json"
+    if not path.is_file():
+        return None
+    try:
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    return record
 
 
 def _record(
@@ -429,10 +447,18 @@ def model_card(record: dict[str, Any]) -> str:
         )
     held_no = record.get("held_out_unanswerable", 0)
     held_note = f" ({held_no} unanswerable)" if held_no else ""
-    negatives_flag = f" --negatives {cfg['negatives']}" if cfg.get("negatives") else ""
+    base = record.get("base_training")
+    started = (
+        f"\n- Started from: the reader in `{cfg['base']}` ({base['data']}, "
+        f"{base['config']['epochs']} epochs, held-out F1 {(base.get('held_out') or {}).get('f1')})"
+        ", whose weights this run trained further."
+        if base
+        else ""
+    )
+    reproduce = " then ".join(f"`{c}`" for c in _commands(record))
     return f"""# qa short-answer reader
 
-An extractive question-answering reader: the {cfg["base"]} sentence encoder with a span
+An extractive question-answering reader: the {_encoder(record)} sentence encoder with a span
 head (`BertForQuestionAnswering`), fine-tuned by `qa train-reader`. It reads a question and a
 passage and points at the answer's first and last token; `[CLS]` means "not in this window".
 
@@ -446,10 +472,9 @@ passage and points at the answer's first and last token; `[CLS]` means "not in t
   batch {cfg["batch_size"]} grouped by length, {cfg["warmup"]:.0%} linear warm-up then linear
   decay, windows of {cfg["max_tokens"]} tokens with stride {cfg["stride"]}, seed {cfg["seed"]},
   fp32 on CPU; weights stored as fp16 safetensors.
-- Time: {record["train_seconds"] / 60:.1f} minutes.
+- Time: {record["train_seconds"] / 60:.1f} minutes.{started}
 
-Reproduce: `qa train-reader --squad {record["data"]} --epochs {cfg["epochs"]} \\
---lr {cfg["lr"]} --holdout {cfg["holdout"]}{negatives_flag} --out DIR`.
+Reproduce: {reproduce}.
 
 ## Scores on the held-out articles, gold paragraph given (closed setting)
 
@@ -470,3 +495,22 @@ Final: exact match {held.get("exact_match", "-")}, F1 {held.get("f1", "-")}.
   (Rajpurkar, Jia and Liang, 2018), both CC BY-SA 4.0. The data itself is not distributed
   with this package; these weights are derived from it.
 """
+
+
+def _encoder(record: dict[str, Any]) -> str:
+    """The sentence encoder at the root of a chain of readers trained one from another."""
+    base = record.get("base_training")
+    return _encoder(base) if base else str(record["config"]["base"])
+
+
+def _commands(record: dict[str, Any], out: str = "DIR") -> list[str]:
+    """The ``qa train-reader`` commands that rebuild a reader, its base's first."""
+    cfg, base = record["config"], record.get("base_training")
+    flags = f" --negatives {cfg['negatives']}" if cfg.get("negatives") else ""
+    flags += f" --base {cfg['base']}" if base else ""
+    before = _commands(base, out=str(cfg["base"])) if base else []
+    return [
+        *before,
+        f"qa train-reader --squad {record['data']} --epochs {cfg['epochs']} --lr {cfg['lr']} "
+        f"--holdout {cfg['holdout']}{flags} --out {out}",
+    ]

@@ -180,3 +180,33 @@ def test_train_reader_with_negatives(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert record["train_negatives"] == 3 and record["train_unanswerable"] == 0
     assert "--negatives 1" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert record["config"]["negatives"] == 1
+
+
+def test_train_reader_continues_from_a_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--base DIR`` starts from that reader's weights, span head included (a near-zero
+    learning rate leaves them as they were; a fresh head would be random), and the card
+    rebuilds both: the base's command, then this one."""
+    from safetensors.numpy import load_file
+
+    squad = str(tiny_squad(tmp_path / "tiny.json"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    common = ["train-reader", "--squad", squad, "--epochs", "1", "--holdout", "1", "--quiet"]
+    assert main([*common, "--out", str(first)]) == 0
+    assert main([*common, "--base", str(first), "--lr", "1e-12", "--out", str(second)]) == 0
+    head = "qa_outputs.weight"
+    before = load_file(str(first / "model.safetensors"))[head]
+    after = load_file(str(second / "model.safetensors"))[head]
+    assert (before == after).all()
+    record = json.loads((second / "training.json").read_text(encoding="utf-8"))
+    assert record["config"]["base"] == str(first)
+    assert record["base_training"]["config"]["base"] == "all-MiniLM-L6-v2"
+    card = (second / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "the all-MiniLM-L6-v2 sentence encoder" in card
+    assert f"Started from: the reader in `{first}`" in card
+    assert f"--holdout 1 --out {first}` then `qa train-reader" in card
+    assert f"--base {first} --out DIR`" in card
+    capsys.readouterr()
+    assert main([*common, "--base", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
+    assert "no model there (config.json is missing)" in capsys.readouterr().err
