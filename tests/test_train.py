@@ -210,3 +210,67 @@ def test_train_reader_continues_from_a_reader(
     capsys.readouterr()
     assert main([*common, "--base", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
     assert "no model there (config.json is missing)" in capsys.readouterr().err
+
+
+def test_span_loss_is_cross_entropy_for_one_target_and_sums_over_several() -> None:
+    """One target per window: the usual start/end cross-entropy (what transformers computes
+    from ``start_positions``); several: the probability of either start (end) counts."""
+    import torch
+
+    from qa.train import span_loss
+
+    torch.manual_seed(0)
+    starts, ends = torch.randn(3, 20), torch.randn(3, 20)
+    one = [((2, 4),), ((0, 0),), ((5, 9),)]
+    ce = torch.nn.functional.cross_entropy
+    usual = (ce(starts, torch.tensor([2, 0, 5])) + ce(ends, torch.tensor([4, 0, 9]))) / 2
+    assert torch.isclose(span_loss(starts, ends, one), usual)
+    both = [((2, 4), (3, 4)), ((0, 0),), ((5, 9),)]
+    p = starts[0].softmax(-1)
+    gain = torch.log(p[2] + p[3]) - torch.log(p[2])  # only row 0's start side changes
+    assert torch.isclose(span_loss(starts, ends, both), usual - gain / 3 / 2)
+
+
+def test_every_annotated_span_becomes_a_target(tmp_path: Path) -> None:
+    """SQuAD's annotators mark different spans of one answer; ``--answers all`` keeps each
+    (decoding back to its exact slice), ``first`` only the first."""
+    import numpy as np
+    from transformers import AutoTokenizer
+
+    from qa.embedding import resolve_model_dir
+    from qa.reader import decode
+    from qa.train import span_targets
+
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_model_dir("all-MiniLM-L6-v2")))
+    squad = tiny_squad(tmp_path / "s.json", articles=1)
+    data = json.loads(squad.read_text(encoding="utf-8"))
+    answers = data["data"][0]["paragraphs"][0]["qas"][0]["answers"]
+    massoud = PARAGRAPH.index("Massoud")
+    answers += [{"text": "Massoud", "answer_start": massoud}, dict(answers[0])]
+    squad.write_text(json.dumps(data), encoding="utf-8")
+    example = read_examples(squad)[1][0]
+    assert example.golds == ("Ahmad Shah Massoud", "Massoud")
+    assert example.spans == ((PARAGRAPH.index("Ahmad"), massoud + 7), (massoud, massoud + 7))
+    [(window, first)] = span_targets(tokenizer, example)
+    [(_, every)] = span_targets(tokenizer, example, every=True)
+    assert len(first) == 1 and every[0] == first[0] and len(every) == 2
+    texts = []
+    for s, e in every:
+        start_logits = np.full(len(window.input_ids), -10.0)
+        end_logits = np.full(len(window.input_ids), -10.0)
+        start_logits[s], end_logits[e] = 10.0, 10.0
+        span = decode(window, PARAGRAPH, start_logits, end_logits)
+        assert span is not None
+        texts.append(span.text)
+    assert texts == ["Ahmad Shah Massoud", "Massoud"]
+
+
+def test_train_reader_on_every_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    squad = str(tiny_squad(tmp_path / "tiny.json"))
+    out = tmp_path / "reader"
+    code = main(["train-reader", "--squad", squad, "--epochs", "1", "--holdout", "1",
+                 "--answers", "all", "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    record = json.loads((out / "training.json").read_text(encoding="utf-8"))
+    assert record["config"]["answers"] == "all"
+    assert "--answers all" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
