@@ -151,13 +151,6 @@ def parser() -> argparse.ArgumentParser:
         "as 'no answer here' (default 0)",
     )
     tr.add_argument(
-        "--answers",
-        choices=("first", "all"),
-        default="first",
-        help="train on the first gold answer of each question, or on all its annotated spans "
-        "(default first)",
-    )
-    tr.add_argument(
         "--holdout",
         type=int,
         default=4,
@@ -308,7 +301,6 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         holdout=args.holdout,
         seed=args.seed,
         negatives=args.negatives,
-        answers=args.answers,
         base=args.base,
     )
     result = train_reader(args.squad, args.out, config, progress=not args.quiet, log=say)

@@ -32,22 +32,19 @@ from qa.evaluation import EvalError, squad_em_f1
 from qa.reader import MAX_TOKENS, STRIDE, Window, collate, decode, load_model, windows
 
 if TYPE_CHECKING:
-    import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
 @dataclass(frozen=True)
 class Example:
-    """One SQuAD question with its paragraph; the first gold answer is the training target,
-    or every annotated span (``spans``, character offsets) with ``--answers all``. An
-    unanswerable (SQuAD 2.0) question has no golds and ``answer_start`` -1."""
+    """One SQuAD question with its paragraph; the first gold answer is the training target.
+    An unanswerable (SQuAD 2.0) question has no golds and ``answer_start`` -1."""
 
     article: int
     question: str
     context: str
     golds: tuple[str, ...]
     answer_start: int
-    spans: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,6 @@ class TrainConfig:
     stride: int = STRIDE
     base: str = DEFAULT_MODEL  # the encoder, or a reader folder to train further
     negatives: int = 0  # other paragraphs per question, read with target "no answer here"
-    answers: str = "first"  # "first" gold span as the target, or "all" annotated spans
 
 
 def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
@@ -87,13 +83,7 @@ def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
                     answers = [] if qa.get("is_impossible") else qa["answers"]
                     golds = tuple(dict.fromkeys(str(x["text"]) for x in answers))
                     start = int(answers[0]["answer_start"]) if answers else -1
-                    spans = tuple(
-                        dict.fromkeys(
-                            (int(x["answer_start"]), int(x["answer_start"]) + len(str(x["text"])))
-                            for x in answers
-                        )
-                    )
-                    examples.append(Example(a, str(qa["question"]), context, golds, start, spans))
+                    examples.append(Example(a, str(qa["question"]), context, golds, start))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
     if not any(e.golds for e in examples):
@@ -122,44 +112,24 @@ def labelled_windows(
     max_tokens: int = MAX_TOKENS,
     stride: int = STRIDE,
 ) -> list[tuple[Window, int, int]]:
-    """Each window of the example with its first answer's (start, end) token, (0, 0) ([CLS])
-    for a window that does not hold the whole answer, and for every window of an unanswerable
-    one."""
-    return [(w, *spans[0]) for w, spans in span_targets(tokenizer, example, max_tokens, stride)]
-
-
-def span_targets(
-    tokenizer: PreTrainedTokenizerBase,
-    example: Example,
-    max_tokens: int = MAX_TOKENS,
-    stride: int = STRIDE,
-    every: bool = False,
-) -> list[tuple[Window, tuple[tuple[int, int], ...]]]:
-    """Each window with its target (start, end) tokens: the first answer's, or with ``every``
-    each annotated answer's that the window wholly holds (the first's first); ((0, 0),) where
-    it holds none. SQuAD's annotators often mark different spans of one answer ("Denver
-    Broncos" / "the Broncos"): training on all of them, instead of one at random, teaches the
-    boundaries the scores forgive."""
+    """Each window of the example with its answer's (start, end) token, (0, 0) ([CLS]) for a
+    window that does not hold the whole answer, and for every window of an unanswerable one."""
     found = windows(tokenizer, example.question, [example.context], max_tokens, stride)
     if not example.golds:
-        return [(w, ((0, 0),)) for w in found]
-    first = (example.answer_start, example.answer_start + len(example.golds[0]))
-    chars = list(dict.fromkeys([first, *example.spans])) if every else [first]
+        return [(w, 0, 0) for w in found]
+    a = example.answer_start
+    b = a + len(example.golds[0])
     out = []
     for w in found:
-        spans = [t for t in (_token_span(w, a, b) for a, b in chars) if t != (0, 0)]
-        out.append((w, tuple(dict.fromkeys(spans)) or ((0, 0),)))
+        inside = [(i, o) for i, o in enumerate(w.offsets) if o is not None]
+        s = e = 0
+        if inside and inside[0][1][0] <= a and inside[-1][1][1] >= b:
+            s = max(i for i, o in inside if o[0] <= a)
+            e = min(i for i, o in inside if o[1] >= b)
+            if e < s:
+                s = e = 0
+        out.append((w, s, e))
     return out
-
-
-def _token_span(w: Window, a: int, b: int) -> tuple[int, int]:
-    """The window's first and last token of characters [a, b), or (0, 0) if it cuts them."""
-    inside = [(i, o) for i, o in enumerate(w.offsets) if o is not None]
-    if not inside or inside[0][1][0] > a or inside[-1][1][1] < b:
-        return 0, 0
-    s = max(i for i, o in inside if o[0] <= a)
-    e = min(i for i, o in inside if o[1] >= b)
-    return (s, e) if s <= e else (0, 0)
 
 
 def hard_negatives(examples: Sequence[Example], per_question: int) -> list[Example]:
@@ -192,30 +162,6 @@ def hard_negatives(examples: Sequence[Example], per_question: int) -> list[Examp
             if taken == per_question:
                 break
     return found
-
-
-def span_loss(
-    start_logits: torch.Tensor,
-    end_logits: torch.Tensor,
-    targets: Sequence[tuple[tuple[int, int], ...]],
-) -> torch.Tensor:
-    """Mean over the batch of -log P(start is a target start) - log P(end is a target end),
-    halved: with one target span per window, exactly the usual cross-entropy of start and end
-    (what ``start_positions``/``end_positions`` give); with several, each side's probability
-    is summed over the targets' starts (ends), so the reader may put it on any of them."""
-    import torch
-
-    starts = torch.zeros_like(start_logits, dtype=torch.bool)
-    ends = torch.zeros_like(end_logits, dtype=torch.bool)
-    for row, spans in enumerate(targets):
-        for s, e in spans:
-            starts[row, s] = ends[row, e] = True
-
-    def side(logits: torch.Tensor, gold: torch.Tensor) -> torch.Tensor:
-        picked = logits.masked_fill(~gold, float("-inf"))
-        return torch.logsumexp(logits, dim=-1) - torch.logsumexp(picked, dim=-1)
-
-    return (side(start_logits, starts).mean() + side(end_logits, ends).mean()) / 2
 
 
 def length_batches(
@@ -335,14 +281,10 @@ def train_reader(
     rng = random.Random(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
     model = load_model(base)
-    if config.answers not in ("first", "all"):
-        raise ConfigError(f"--answers must be 'first' or 'all', not {config.answers!r}")
     feats = [
         f
         for e in [*train, *negatives]
-        for f in span_targets(
-            tokenizer, e, config.max_tokens, config.stride, every=config.answers == "all"
-        )
+        for f in labelled_windows(tokenizer, e, config.max_tokens, config.stride)
     ]
     no_answer = sum(not e.golds for e in train)
     log(
@@ -372,7 +314,7 @@ def train_reader(
         lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))),
     )
     pad = int(tokenizer.pad_token_id or 0)
-    lengths = [len(w.input_ids) for w, _ in feats]
+    lengths = [len(w.input_ids) for w, _, _ in feats]
     epochs: list[dict[str, Any]] = []
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
@@ -388,10 +330,9 @@ def train_reader(
         )
         for batch_idx in bar:
             batch = collate([feats[i][0] for i in batch_idx], pad)
-            pred = model(**batch)
-            loss: Any = span_loss(
-                pred.start_logits, pred.end_logits, [feats[i][1] for i in batch_idx]
-            )
+            starts = torch.tensor([feats[i][1] for i in batch_idx])
+            ends = torch.tensor([feats[i][2] for i in batch_idx])
+            loss = model(**batch, start_positions=starts, end_positions=ends).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -437,7 +378,7 @@ def _record(
     held_titles: Sequence[str],
     train: Sequence[Example],
     held: Sequence[Example],
-    feats: Sequence[tuple[Window, tuple[tuple[int, int], ...]]],
+    feats: Sequence[tuple[Window, int, int]],
     config: TrainConfig,
     epochs: list[dict[str, Any]],
     started: float,
@@ -515,11 +456,6 @@ def model_card(record: dict[str, Any]) -> str:
         else ""
     )
     reproduce = " then ".join(f"`{c}`" for c in _commands(record))
-    targets = (
-        "every annotated span of the answer (the probability of any of their starts and ends)"
-        if cfg.get("answers") == "all"
-        else "the first gold answer's span"
-    )
     return f"""# qa short-answer reader
 
 An extractive question-answering reader: the {_encoder(record)} sentence encoder with a span
@@ -535,7 +471,7 @@ passage and points at the answer's first and last token; `[CLS]` means "not in t
 - Settings: {cfg["epochs"]} epochs, AdamW lr {cfg["lr"]}, weight decay {cfg["weight_decay"]},
   batch {cfg["batch_size"]} grouped by length, {cfg["warmup"]:.0%} linear warm-up then linear
   decay, windows of {cfg["max_tokens"]} tokens with stride {cfg["stride"]}, seed {cfg["seed"]},
-  fp32 on CPU; weights stored as fp16 safetensors. Target: {targets}.
+  fp32 on CPU; weights stored as fp16 safetensors.
 - Time: {record["train_seconds"] / 60:.1f} minutes.{started}
 
 Reproduce: {reproduce}.
@@ -571,7 +507,6 @@ def _commands(record: dict[str, Any], out: str = "DIR") -> list[str]:
     """The ``qa train-reader`` commands that rebuild a reader, its base's first."""
     cfg, base = record["config"], record.get("base_training")
     flags = f" --negatives {cfg['negatives']}" if cfg.get("negatives") else ""
-    flags += f" --answers {cfg['answers']}" if cfg.get("answers", "first") != "first" else ""
     flags += f" --base {cfg['base']}" if base else ""
     before = _commands(base, out=str(cfg["base"])) if base else []
     return [
