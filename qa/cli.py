@@ -164,6 +164,14 @@ def parser() -> argparse.ArgumentParser:
         help="start from this encoder or reader folder: a reader (e.g. the shipped one) is "
         f"trained further, on your own questions for instance (default {DEFAULT_MODEL})",
     )
+    tr.add_argument(
+        "--mix-base",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="with a reader as --base: average the result with it, SHARE of the base's weights "
+        "(e.g. 0.5; default 0, no averaging)",
+    )
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -302,6 +310,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         seed=args.seed,
         negatives=args.negatives,
         base=args.base,
+        mix_base=args.mix_base,
     )
     result = train_reader(args.squad, args.out, config, progress=not args.quiet, log=say)
     held = result.get("held_out")

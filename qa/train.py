@@ -62,6 +62,7 @@ class TrainConfig:
     stride: int = STRIDE
     base: str = DEFAULT_MODEL  # the encoder, or a reader folder to train further
     negatives: int = 0  # other paragraphs per question, read with target "no answer here"
+    mix_base: float = 0.0  # share of the base reader's weights averaged into the result
 
 
 def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
@@ -277,6 +278,10 @@ def train_reader(
     if not (base / "config.json").is_file():
         raise ConfigError(f"--base {config.base}: no model there (config.json is missing)")
     base_record = _base_record(base)
+    if not 0 <= config.mix_base < 1:
+        raise ConfigError(f"--mix-base must be at least 0 and below 1, not {config.mix_base}")
+    if config.mix_base and not _is_reader(base):
+        raise ConfigError(f"--mix-base needs --base to be a reader folder; {config.base} is not")
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
@@ -356,8 +361,43 @@ def train_reader(
         if base_record:
             result["base_training"] = base_record
         save(model, tokenizer, Path(out), result)  # each epoch: a long run leaves a usable reader
+    if config.mix_base:
+        mix_weights(model, load_model(base), config.mix_base)
+        mixed: dict[str, Any] = {"weight": config.mix_base}
+        if held:
+            mixed["held_out"] = closed_scores(model, tokenizer, held)
+        log(f"mixed with the base's weights: {json.dumps(mixed)}")
+        result["mixed_with_base"] = mixed
+        result["held_out"] = mixed.get("held_out")
+        save(model, tokenizer, Path(out), result)
     log(f"saved the reader to {out}/")
     return result
+
+
+def mix_weights(model: PreTrainedModel, base: PreTrainedModel, share: float) -> None:
+    """Set ``model``'s weights to (1 - share) x its own + share x ``base``'s, in place.
+
+    Averaging a fine-tuned model with the one it started from (a weight-space ensemble,
+    WiSE-FT) keeps what the last training taught without forgetting what the base knew: a
+    last epoch with hard negatives teaches the reader to rank passages but costs its spans
+    some accuracy; the average keeps the ranking and the spans.
+    """
+    import torch
+
+    mine, theirs = model.state_dict(), base.state_dict()
+    with torch.no_grad():
+        for name, tensor in mine.items():
+            if tensor.is_floating_point():
+                tensor.mul_(1 - share).add_(theirs[name].to(tensor.dtype), alpha=share)
+
+
+def _is_reader(folder: Path) -> bool:
+    """Whether the folder holds a question-answering model (its span head can be averaged)."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return any(a.endswith("ForQuestionAnswering") for a in config.get("architectures") or [])
 
 
 def _base_record(base: Path) -> dict[str, Any] | None:
@@ -456,6 +496,14 @@ def model_card(record: dict[str, Any]) -> str:
         else ""
     )
     reproduce = " then ".join(f"`{c}`" for c in _commands(record))
+    mixed = record.get("mixed_with_base")
+    if mixed:
+        started += (
+            f"\n- Weights: {1 - mixed['weight']:g} x the trained weights + {mixed['weight']:g} x "
+            "the base reader's (a weight-space ensemble: it keeps what this run taught and what "
+            "the base knew). The table's last row is before this average; the final scores "
+            "below are after it."
+        )
     return f"""# qa short-answer reader
 
 An extractive question-answering reader: the {_encoder(record)} sentence encoder with a span
@@ -508,6 +556,7 @@ def _commands(record: dict[str, Any], out: str = "DIR") -> list[str]:
     cfg, base = record["config"], record.get("base_training")
     flags = f" --negatives {cfg['negatives']}" if cfg.get("negatives") else ""
     flags += f" --base {cfg['base']}" if base else ""
+    flags += f" --mix-base {cfg['mix_base']}" if cfg.get("mix_base") else ""
     before = _commands(base, out=str(cfg["base"])) if base else []
     return [
         *before,

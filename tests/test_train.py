@@ -210,3 +210,38 @@ def test_train_reader_continues_from_a_reader(
     capsys.readouterr()
     assert main([*common, "--base", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
     assert "no model there (config.json is missing)" in capsys.readouterr().err
+
+
+def test_train_reader_mixes_with_its_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--mix-base 0.5``: the saved weights are the average of the trained ones and the base
+    reader's (the same run without it gives the trained ones; CPU training is repeatable), the
+    record and card say so, and the final score is the mixed reader's."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    squad = str(tiny_squad(tmp_path / "tiny.json"))
+    first, plain, mixed = tmp_path / "first", tmp_path / "plain", tmp_path / "mixed"
+    common = ["train-reader", "--squad", squad, "--epochs", "1", "--holdout", "1", "--quiet"]
+    assert main([*common, "--out", str(first)]) == 0
+    further = [*common, "--base", str(first), "--lr", "1e-2"]
+    assert main([*further, "--out", str(plain)]) == 0
+    assert main([*further, "--mix-base", "0.5", "--out", str(mixed)]) == 0
+    weights = [load_file(str(d / "model.safetensors")) for d in (first, plain, mixed)]
+    moved = 0
+    for name in weights[0]:
+        a, b, m = (w[name].astype(np.float32) for w in weights)
+        assert np.allclose(m, (a + b) / 2, rtol=2e-3, atol=1e-3), name
+        moved += int(not np.allclose(a, b, atol=5e-3))
+    assert moved  # the run did change the weights, so the average is not the base itself
+    record = json.loads((mixed / "training.json").read_text(encoding="utf-8"))
+    assert record["config"]["mix_base"] == 0.5
+    assert record["held_out"] == record["mixed_with_base"]["held_out"]
+    card = (mixed / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "--mix-base 0.5 --out DIR`" in card and "0.5 x the base reader's" in card
+    capsys.readouterr()
+    assert main([*common, "--mix-base", "0.5", "--out", str(tmp_path / "x")]) == 2
+    assert "--mix-base needs --base to be a reader folder" in capsys.readouterr().err
+    assert main([*further, "--mix-base", "1", "--out", str(tmp_path / "y")]) == 2
+    assert "--mix-base must be at least 0 and below 1" in capsys.readouterr().err
