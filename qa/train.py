@@ -264,6 +264,14 @@ def train_reader(
 
     if config.epochs < 1 or config.batch_size < 1 or config.lr <= 0:
         raise ConfigError("--epochs, the batch size and the learning rate must be positive")
+    base = resolve_model_dir(config.base)
+    if not (base / "config.json").is_file():
+        raise ConfigError(f"--base {config.base}: no model there (config.json is missing)")
+    base_record = _base_record(base)
+    if not 0 <= config.mix_base < 1:
+        raise ConfigError(f"--mix-base must be at least 0 and below 1, not {config.mix_base}")
+    if config.mix_base and not _is_reader(base):
+        raise ConfigError(f"--mix-base needs --base to be a reader folder; {config.base} is not")
     files = [squad] if isinstance(squad, str | Path) else list(squad)
     titles, examples = read_examples(files[0])
     train, held = split(titles, examples, config.holdout)
@@ -274,14 +282,6 @@ def train_reader(
         held += [e for e in more if more_titles[e.article] in held_titles]
         titles += [t for t in more_titles if t not in titles]
     negatives = hard_negatives(train, config.negatives)
-    base = resolve_model_dir(config.base)
-    if not (base / "config.json").is_file():
-        raise ConfigError(f"--base {config.base}: no model there (config.json is missing)")
-    base_record = _base_record(base)
-    if not 0 <= config.mix_base < 1:
-        raise ConfigError(f"--mix-base must be at least 0 and below 1, not {config.mix_base}")
-    if config.mix_base and not _is_reader(base):
-        raise ConfigError(f"--mix-base needs --base to be a reader folder; {config.base} is not")
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
