@@ -62,6 +62,29 @@ _PERCENT = frozenset({"exact_match", "f1"})
 _PUNCTUATION = frozenset(string.punctuation)
 
 
+class Scores(dict[str, Any]):
+    """The result: exactly ``KEYS``, plus ``stderr``, each averaged score's standard error
+    over the questions (same unit, absent where fewer than two questions count). On a few
+    hundred questions a difference smaller than about two of these is noise."""
+
+    def __init__(self, values: Mapping[str, Sequence[float]], queries: int) -> None:
+        super().__init__(dict.fromkeys(KEYS))
+        self["queries"] = queries
+        self.stderr: dict[str, float] = {}
+        for key, scores in values.items():
+            scale = 100 if key in _PERCENT else 1
+            self[key] = round(float(np.mean(scores)) * scale, 4)
+            if len(scores) > 1:
+                spread = float(np.std(scores, ddof=1)) / math.sqrt(len(scores))
+                self.stderr[key] = round(spread * scale, 4)
+
+    def timed(self, millis: Sequence[float]) -> None:
+        """Set query_ms_p50 / p95 from the per-question times (none: left null)."""
+        if millis:
+            p50, p95 = np.percentile(millis, [50, 95])
+            self["query_ms_p50"], self["query_ms_p95"] = round(p50, 1), round(p95, 1)
+
+
 class EvalError(ValueError):
     """The evaluation data cannot be read; the message names the file and what is wrong."""
 
@@ -361,7 +384,7 @@ def _run(
     index_seconds: float | None,
     answers: bool = True,
     check_sources: bool = False,
-) -> dict[str, Any]:
+) -> Scores:
     """Ask every question; retrieval metrics from a depth-10 search, answer metrics from ask.
 
     query_ms times ``ask`` (retrieval included), or the search itself without answers.
@@ -386,14 +409,9 @@ def _run(
             answer = answerer.ask(item.question, k=k)
             millis.append((time.perf_counter() - started) * 1000)
             _score_answer(item, item.golds, answer, values, check_sources)
-    result: dict[str, Any] = dict.fromkeys(KEYS)
-    result["queries"] = len(items)
-    for key, scores in values.items():
-        result[key] = round(float(np.mean(scores)) * (100 if key in _PERCENT else 1), 4)
+    result = Scores(values, len(items))
     result["index_seconds"] = None if index_seconds is None else round(index_seconds, 2)
-    if millis:
-        p50, p95 = np.percentile(millis, [50, 95])
-        result["query_ms_p50"], result["query_ms_p95"] = round(p50, 1), round(p95, 1)
+    result.timed(millis)
     return result
 
 
@@ -437,7 +455,7 @@ def _evaluate_corpus(
     k: int | None,
     cache_dir: Path | str | None,
     answers: bool,
-) -> dict[str, Any]:
+) -> Scores:
     """Write the corpus, index it (or reuse the index) and run the questions."""
     cache = _cache(cache_dir)
     folder, key = _write_corpus(corpus, cache)
@@ -454,7 +472,7 @@ def evaluate_squad(
     cache_dir: Path | str | None = None,
     gold_context: bool = False,
     holdout: int | None = None,
-) -> dict[str, Any]:
+) -> Scores:
     """Retrieval and answer scores on a SQuAD v1.1 or v2.0 file (all paragraphs indexed), or
     with ``gold_context`` the reader's scores on each question's own paragraph."""
     corpus, items = read_squad(path)
@@ -475,7 +493,7 @@ def held_out(items: list[Item], holdout: int) -> list[Item]:
     return _some([i for i in items if i.article is not None and i.article >= first], "held-out")
 
 
-def _run_closed(items: list[Item], corpus: Corpus, settings: Settings) -> dict[str, Any]:
+def _run_closed(items: list[Item], corpus: Corpus, settings: Settings) -> Scores:
     """The reader on each answerable question's gold paragraph: exact_match, f1, read time."""
     from qa.reader import reader_for
 
@@ -496,12 +514,8 @@ def _run_closed(items: list[Item], corpus: Corpus, settings: Settings) -> dict[s
         em, f1 = squad_em_f1(best.text if best else "", item.golds or ())
         values["exact_match"].append(em)
         values["f1"].append(f1)
-    result: dict[str, Any] = dict.fromkeys(KEYS)
-    result["queries"] = len(answerable)
-    for key, scores in values.items():
-        result[key] = round(float(np.mean(scores)) * 100, 4)
-    p50, p95 = np.percentile(millis, [50, 95])
-    result["query_ms_p50"], result["query_ms_p95"] = round(p50, 1), round(p95, 1)
+    result = Scores(values, len(answerable))
+    result.timed(millis)
     return result
 
 
@@ -513,7 +527,7 @@ def evaluate_beir(
     seed: int = 0,
     k: int | None = None,
     cache_dir: Path | str | None = None,
-) -> dict[str, Any]:
+) -> Scores:
     """Retrieval scores on a BEIR dataset folder (answer keys are null: BEIR has no answers)."""
     corpus, items = read_beir(folder, split)
     items = _sample(items, limit, seed)
@@ -526,7 +540,7 @@ def evaluate_seeds_qa(
     corpus: Path | str | None = None,
     k: int | None = None,
     cache_dir: Path | str | None = None,
-) -> dict[str, Any]:
+) -> Scores:
     """Scores on a seeds-qa.jsonl file over a folder of documents (default seeds/)."""
     items = read_seeds_qa(path)
     folder = Path(corpus) if corpus is not None else default_corpus_dir()
@@ -553,8 +567,12 @@ def _cache(cache_dir: Path | str | None) -> Path:
 
 
 def format_table(result: Mapping[str, Any]) -> str:
-    """The scores as two aligned columns; "-" where a score does not apply."""
+    """The scores as aligned columns, "-" where a score does not apply, and "± standard
+    error" beside each score that has one (a ``Scores``)."""
+    errors: Mapping[str, float] = getattr(result, "stderr", {})
     width = max(len(key) for key in result)
     return "\n".join(
-        f"{key:<{width}}  {'-' if value is None else value:>10}" for key, value in result.items()
+        f"{key:<{width}}  {'-' if value is None else value:>10}"
+        + (f"  ± {errors[key]}" if key in errors else "")
+        for key, value in result.items()
     )

@@ -19,7 +19,9 @@ from qa.evaluation import (
     KEYS,
     EvalError,
     Item,
+    Scores,
     _sample,
+    format_table,
     held_out,
     normalize_answer,
     read_beir,
@@ -166,6 +168,23 @@ def test_retrieval_metrics_rank_documents_by_first_appearance() -> None:
     assert retrieval_metrics([["x"]] * 3, {"a": 1.0})["ndcg@10"] == 0.0
 
 
+def test_scores_carry_each_mean_with_its_standard_error() -> None:
+    """The error bar is the sample standard deviation over sqrt(questions), in the score's
+    unit (percentage points for EM/F1); a score from one question has none."""
+    result = Scores({"recall@5": [1.0, 0.0, 1.0, 1.0], "f1": [1.0, 0.5], "mrr@10": [0.5]}, 4)
+    assert list(result) == list(KEYS) and json.loads(json.dumps(result)) == dict(result)
+    assert result["recall@5"] == 0.75 and result.stderr["recall@5"] == 0.25  # 0.5 / sqrt(4)
+    assert result["f1"] == 75.0 and result.stderr["f1"] == 25.0  # 35.36 / sqrt(2), in points
+    assert result["mrr@10"] == 0.5 and "mrr@10" not in result.stderr
+    result.timed([10.0, 20.0, 30.0])
+    assert result["query_ms_p50"] == 20.0 and result["query_ms_p95"] == 29.0
+
+    table = format_table(result).splitlines()
+    assert table[2].split() == ["recall@5", "0.75", "±", "0.25"]
+    assert table[4].split() == ["mrr@10", "0.5"] and table[0].split() == ["queries", "4"]
+    assert len({line.index(line.split()[1]) + len(line.split()[1]) for line in table}) == 1
+
+
 def test_limit_is_a_seeded_sample_in_file_order() -> None:
     items = [Item(f"question {i}", {}, ()) for i in range(50)]
     picked = _sample(items, 7, seed=3)
@@ -295,11 +314,14 @@ def test_eval_seeds_qa(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         assert isinstance(result[key], float) and 0 <= result[key] <= 1
     assert result["no_answer_accuracy"] == 1.0  # both unanswerable questions abstain
 
-    code, out, _ = run_eval(capsys, *args)  # the human table
+    code, out, _ = run_eval(capsys, *args)  # the human table, with error bars
     lines = out.splitlines()
     assert code == 0 and [line.split()[0] for line in lines] == list(KEYS)
-    assert len({len(line) for line in lines}) == 1  # aligned: the values end in one column
+    ends = {line.index(line.split()[1]) + len(line.split()[1]) for line in lines}
+    assert len(ends) == 1  # aligned: the values end in one column
     assert lines[0].split() == ["queries", "12"] and lines[1].split()[1] == str(result["recall@1"])
+    f1 = next(line.split() for line in lines if line.startswith("f1 "))
+    assert f1[1] == str(result["f1"]) and f1[2] == "±" and 0 < float(f1[3]) < 50
 
 
 def _bad_beir(tmp_path: Path) -> list[str]:
