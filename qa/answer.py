@@ -4,6 +4,7 @@ Policy (explicit, tested):
 - Candidate sentences are the sentences of the retrieved passages (offsets kept).
 - Each is scored by ``answer_weight_dense`` x cosine(question, sentence) with the same
   embedding model, plus the rest x the IDF-weighted share of the question's words it contains.
+  Only the sentences whose score can decide the answer are encoded (``Answerer._score``).
 - The short answer comes from the reader (qa/reader.py): it reads the retrieved passages in
   one batch and points at the best span of each. The spans compete on the reader's score
   plus ``SENTENCE_WEIGHT`` x the score of the sentence holding them; the winner's sentence is
@@ -120,6 +121,7 @@ class _Candidate:
     text: str
     sources: list[tuple[Source, Source]]  # (sentence place, passage it came from)
     score: float = 0.0
+    overlap: float = 0.0  # IDF-weighted share of the question's words it contains
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
     reader: Span | None = None  # the reader's span that made it the answer
 
@@ -151,6 +153,9 @@ def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | N
     return None
 
 
+#: how many sentences beyond those holding reader spans get a full score (``_deciding``)
+OTHER_SENTENCES = 4
+
 #: what a sentence's score (0..1) is worth in reader logits when spans of different passages
 #: compete; measured on held-out SQuAD articles (benchmarks/RESULTS.md, "Reader")
 SENTENCE_WEIGHT = 20.0
@@ -170,9 +175,10 @@ class Answerer:
         hits = self.searcher.search(text, k=k or self.settings.k)
         profile = self.profile(text)
         candidates = self._candidates(hits)
+        spans = self._read(text, hits)
         if candidates:
-            self._score(profile, candidates)
-        chosen = self._choose(profile, candidates, self._read(text, hits))
+            self._score(profile, candidates, spans)
+        chosen = self._choose(profile, candidates, spans)
         seconds = time.perf_counter() - started
         if not chosen:
             best = max((c.score for c in candidates), default=0.0)
@@ -243,15 +249,40 @@ class Answerer:
                 cand.add(place, place)
         return kept
 
-    def _score(self, question: Question, candidates: list[_Candidate]) -> None:
-        vectors = self.searcher.embedder.encode([question.text, *(c.text for c in candidates)])
-        cosines = (vectors[1:] * vectors[0]).sum(axis=1)  # elementwise: no spinning BLAS threads
+    def _score(self, question: Question, candidates: list[_Candidate], spans: list[_Read]) -> None:
+        """Each candidate's word overlap with the question, and its cosine to the question
+        where the score can decide the answer.
+
+        Encoding the sentences is most of what ``ask`` costs, so only these are encoded: every
+        sentence holding a reader span and its near-duplicates (their scores pick and gate the
+        answer), and the ``OTHER_SENTENCES`` others with the most overlap (where a second
+        answer sentence is looked for). The rest keep their overlap half as the score, a lower
+        bound of their full one.
+        """
         total = sum(question.weights.values()) or 1.0
         w = self.settings.answer_weight_dense
-        for cand, cos in zip(candidates, cosines, strict=True):
+        for cand in candidates:
             words = set(tokenize([cand.text])[0])
-            overlap = sum(v for t, v in question.weights.items() if t in words) / total
-            cand.score = float(w * max(cos, 0.0) + (1 - w) * overlap)
+            cand.overlap = sum(v for t, v in question.weights.items() if t in words) / total
+            cand.score = (1 - w) * cand.overlap
+        exact = self._deciding(candidates, spans)
+        vectors = self.searcher.embedder.encode([question.text, *(c.text for c in exact)])
+        cosines = (vectors[1:] * vectors[0]).sum(axis=1)  # elementwise: no spinning BLAS threads
+        for cand, cos in zip(exact, cosines, strict=True):
+            cand.score = float(w * max(cos, 0.0) + (1 - w) * cand.overlap)
+
+    def _deciding(self, candidates: list[_Candidate], spans: list[_Read]) -> list[_Candidate]:
+        """The candidates whose full score can change the answer (see ``_score``), in order."""
+        docs = self.searcher.index.documents
+        at = {(place.path, place.start): cand for cand in candidates for place, _ in cand.sources}
+        deciding = {id(cand) for cand in candidates if any(_holder([cand], read) for read in spans)}
+        for cand in candidates:  # a near-duplicate of a holder may become the holder's wording
+            twins = [at[key] for d, a, _ in cand.groups if (key := (docs[d].path, a)) in at]
+            if id(cand) in deciding or any(id(twin) in deciding for twin in twins):
+                deciding.update([id(cand), *map(id, twins)])
+        others = sorted((c for c in candidates if id(c) not in deciding), key=lambda c: -c.overlap)
+        deciding.update(id(c) for c in others[:OTHER_SENTENCES])
+        return [c for c in candidates if id(c) in deciding]
 
     def _read(self, question: str, hits: list[Hit]) -> list[_Read]:
         """The reader's best span in each retrieved passage (one batch), best first.

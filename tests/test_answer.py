@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer import NOT_FOUND, Answer, answerer, ask
+import qa.answer
+from qa.answer import NOT_FOUND, Answer, Answerer, answerer, ask
 from qa.config import Settings
 from qa.duplicates import jaccard, shingles
 from qa.evaluation import squad_em_f1
@@ -133,6 +134,41 @@ def test_reader_odds_join_the_abstention(seeds_settings: Settings) -> None:
     strict = ask(question, index_dir=seeds_settings.index_dir, min_answer_odds=above)
     assert strict.abstained and strict.reader_odds is None
     assert Settings.from_env({"QA_MIN_ANSWER_ODDS": "-2.5"}).min_answer_odds == -2.5
+
+
+@pytest.mark.slow
+def test_only_the_deciding_sentences_are_encoded(
+    seeds_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encoding candidate sentences is most of ask's cost, so only those whose score can
+    change the answer are encoded; the answers are those of scoring every sentence."""
+    fast = answerer(seeds_settings)
+    full = Answerer(fast.searcher, fast.reader)
+    embedder = fast.searcher.embedder
+    encoded: list[int] = []
+
+    def counting(texts: list[str], progress: bool = False) -> object:
+        encoded.append(len(texts))
+        return type(embedder).encode(embedder, texts, progress)
+
+    monkeypatch.setattr(embedder, "encode", counting)
+    fewer = every = 0
+    for item in QUESTIONS:
+        question = str(item["question"])
+        got = fast.ask(question)
+        fewer += encoded[-1]
+        with monkeypatch.context() as scoring_all:
+            scoring_all.setattr(qa.answer, "OTHER_SENTENCES", 10_000)
+            want = full.ask(question)
+        every += encoded[-1]
+        assert (got.abstained, got.short_answer, got.text) == (
+            want.abstained,
+            want.short_answer,
+            want.text,
+        )
+        assert [c.__dict__ for c in got.citations] == [c.__dict__ for c in want.citations]
+        assert got.confidence == pytest.approx(want.confidence, abs=0.005)
+    assert fewer < 0.8 * every  # measured: 123 of 198 texts, the questions included
 
 
 @pytest.mark.slow
