@@ -8,6 +8,10 @@ a warm-up; the reader is then timed alone on the same passages.
 
 With ``--rerank N`` the reader reads the best N passages during the search (and ``ask`` reuses
 them); the "read" column still times a separate read of the k passages answered from.
+
+Each question is also asked, right after, with every candidate sentence encoded (as before
+``ask`` encoded only those that can decide the answer): ``ask_every_sentence_ms_p50``, the
+ratio of the two p50s, and how many of those answers differ from the default's.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(precision: str, rounds: int, index_dir: Path, rerank: int) -> dict[str, object]:
-    from qa.answer import Answerer
+    import qa.answer
+    from qa.answer import Answer, Answerer
     from qa.config import Settings
     from qa.index import build
     from qa.retrieval import Searcher, _embedder
@@ -45,12 +50,25 @@ def run(precision: str, rounds: int, index_dir: Path, rerank: int) -> dict[str, 
     questions = [json.loads(line)["question"] for line in lines if line.strip()]
     answerer.ask(questions[0])  # loads the models
     asks: list[float] = []
+    every: list[float] = []
     reads: list[float] = []
+    differ = 0
+    deciding = qa.answer.OTHER_SENTENCES
+
+    def shown(answer: Answer) -> tuple[object, ...]:
+        return answer.abstained, answer.short_answer, answer.text, answer.citations
+
     for _ in range(rounds):
         for question in questions:
             started = time.perf_counter()
             answer = answerer.ask(question)
             asks.append((time.perf_counter() - started) * 1000)
+            qa.answer.OTHER_SENTENCES = 10**9  # every candidate sentence encoded
+            started = time.perf_counter()
+            full = answerer.ask(question)
+            every.append((time.perf_counter() - started) * 1000)
+            qa.answer.OTHER_SENTENCES = deciding
+            differ += shown(answer) != shown(full)
             texts = [h.text for h in answer.hits]  # what ask's reader reads
             started = time.perf_counter()
             answerer.reader.read(question, texts)
@@ -61,6 +79,9 @@ def run(precision: str, rounds: int, index_dir: Path, rerank: int) -> dict[str, 
         "questions": len(asks),
         "ask_ms_p50": round(statistics.median(asks), 1),
         "ask_ms_p95": round(percentile(asks, 0.95), 1),
+        "ask_every_sentence_ms_p50": round(statistics.median(every), 1),
+        "ratio": round(statistics.median(asks) / statistics.median(every), 2),
+        "answers_differ": differ,
         "read_ms_p50": round(statistics.median(reads), 1),
         "read_ms_p95": round(percentile(reads, 0.95), 1),
     }
