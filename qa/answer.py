@@ -274,10 +274,13 @@ class Answerer:
     def _deciding(self, candidates: list[_Candidate], spans: list[_Read]) -> list[_Candidate]:
         """The candidates whose full score can change the answer (see ``_score``), in order."""
         docs = self.searcher.index.documents
-        at = {(place.path, place.start): cand for cand in candidates for place, _ in cand.sources}
+        at: dict[tuple[str, int], list[_Candidate]] = {}  # a sentence and "he ..." share a start
+        for cand in candidates:
+            for place, _ in cand.sources:
+                at.setdefault((place.path, place.start), []).append(cand)
         deciding = {id(cand) for cand in candidates if any(_holder([cand], read) for read in spans)}
         for cand in candidates:  # a near-duplicate of a holder may become the holder's wording
-            twins = [at[key] for d, a, _ in cand.groups if (key := (docs[d].path, a)) in at]
+            twins = [t for d, a, _ in cand.groups for t in at.get((docs[d].path, a), [])]
             if id(cand) in deciding or any(id(twin) in deciding for twin in twins):
                 deciding.update([id(cand), *map(id, twins)])
         others = sorted((c for c in candidates if id(c) not in deciding), key=lambda c: -c.overlap)

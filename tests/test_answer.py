@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 import qa.answer
-from qa.answer import NOT_FOUND, Answer, Answerer, answerer, ask
+from qa.answer import NOT_FOUND, Answer, Answerer, _Candidate, _Read, answerer, ask
 from qa.config import Settings
 from qa.duplicates import jaccard, shingles
 from qa.evaluation import squad_em_f1
 from qa.index import Index
-from qa.retrieval import QueryError
+from qa.reader import Span
+from qa.retrieval import QueryError, Source
 from tests.conftest import ROOT, run_qa, seeds_qa
 
 QUESTIONS = seeds_qa()
@@ -134,6 +136,30 @@ def test_reader_odds_join_the_abstention(seeds_settings: Settings) -> None:
     strict = ask(question, index_dir=seeds_settings.index_dir, min_answer_odds=above)
     assert strict.abstained and strict.reader_odds is None
     assert Settings.from_env({"QA_MIN_ANSWER_ODDS": "-2.5"}).min_answer_odds == -2.5
+
+
+def test_the_deciding_sentences() -> None:
+    """Those holding a reader span, every near-duplicate of them (a sentence and the same
+    sentence with the "he ..." after it share a start), and the OTHER_SENTENCES best others by
+    word overlap; nothing else."""
+
+    def cand(path: str, start: int, end: int, overlap: float) -> _Candidate:
+        place = Source(path, path, start, end)
+        return _Candidate(f"{path} {start}-{end}", [(place, place)], overlap=overlap)
+
+    holder = cand("a.txt", 0, 50, 0.1)
+    holder.groups = {("b", 0, 50)}  # a near-duplicate at the start of b.txt
+    twin, twin_and_next = cand("b.txt", 0, 50, 0.0), cand("b.txt", 0, 90, 0.0)
+    others = [cand("c.txt", 100 * n, 100 * n + 50, n / 10) for n in range(6)]
+    docs = {"a": SimpleNamespace(path="a.txt"), "b": SimpleNamespace(path="b.txt")}
+    answerer = Answerer.__new__(Answerer)
+    answerer.searcher = SimpleNamespace(index=SimpleNamespace(documents=docs))  # type: ignore[assignment]
+    span = Span(0, 10, 20, "x", 1.0, 0.9, 0.1)
+    candidates = [*others, twin_and_next, holder, twin]
+    deciding = answerer._deciding(candidates, [_Read(span, "a.txt", 10, 20)])
+    best_others = others[-qa.answer.OTHER_SENTENCES :]
+    assert deciding == [*best_others, twin_and_next, holder, twin]
+    assert answerer._deciding(candidates, []) == best_others  # no span: the best others only
 
 
 @pytest.mark.slow
