@@ -122,6 +122,7 @@ class _Candidate:
     sources: list[tuple[Source, Source]]  # (sentence place, passage it came from)
     score: float = 0.0
     overlap: float = 0.0  # IDF-weighted share of the question's words it contains
+    encoded: bool = False  # the score includes the cosine (see Answerer._score)
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
     reader: Span | None = None  # the reader's span that made it the answer
 
@@ -179,11 +180,12 @@ class Answerer:
         if candidates:
             self._score(profile, candidates, spans)
         chosen = self._choose(profile, candidates, spans)
-        seconds = time.perf_counter() - started
-        if not chosen:
+        if not chosen:  # the confidence shown is the best full score of any sentence
+            self._encode(profile, [c for c in candidates if not c.encoded])
             best = max((c.score for c in candidates), default=0.0)
+            seconds = time.perf_counter() - started
             return Answer(question, NOT_FOUND, True, best, None, [], [], hits, seconds)
-        return self._compose(question, chosen, hits, seconds)
+        return self._compose(question, chosen, hits, time.perf_counter() - started)
 
     def profile(self, question: str) -> Question:
         """Content words with their IDF here (the word-overlap half of a sentence's score)."""
@@ -257,7 +259,7 @@ class Answerer:
         sentence holding a reader span and its near-duplicates (their scores pick and gate the
         answer), and the ``OTHER_SENTENCES`` others with the most overlap (where a second
         answer sentence is looked for). The rest keep their overlap half as the score, a lower
-        bound of their full one.
+        bound of their full one, unless ``ask`` abstains and shows the best score.
         """
         total = sum(question.weights.values()) or 1.0
         w = self.settings.answer_weight_dense
@@ -265,11 +267,18 @@ class Answerer:
             words = set(tokenize([cand.text])[0])
             cand.overlap = sum(v for t, v in question.weights.items() if t in words) / total
             cand.score = (1 - w) * cand.overlap
-        exact = self._deciding(candidates, spans)
-        vectors = self.searcher.embedder.encode([question.text, *(c.text for c in exact)])
+        self._encode(question, self._deciding(candidates, spans))
+
+    def _encode(self, question: Question, candidates: list[_Candidate]) -> None:
+        """Complete the candidates' scores with their cosine to the question."""
+        if not candidates:
+            return
+        vectors = self.searcher.embedder.encode([question.text, *(c.text for c in candidates)])
         cosines = (vectors[1:] * vectors[0]).sum(axis=1)  # elementwise: no spinning BLAS threads
-        for cand, cos in zip(exact, cosines, strict=True):
+        w = self.settings.answer_weight_dense
+        for cand, cos in zip(candidates, cosines, strict=True):
             cand.score = float(w * max(cos, 0.0) + (1 - w) * cand.overlap)
+            cand.encoded = True
 
     def _deciding(self, candidates: list[_Candidate], spans: list[_Read]) -> list[_Candidate]:
         """The candidates whose full score can change the answer (see ``_score``), in order."""

@@ -196,6 +196,17 @@ def test_only_the_deciding_sentences_are_encoded(
         assert got.confidence == pytest.approx(want.confidence, abs=0.005)
     assert fewer < 0.8 * every  # measured: 123 of 198 texts, the questions included
 
+    strict = seeds_settings.with_(min_confidence=0.99)  # every answer abstains
+    fast, full = answerer(strict), Answerer(answerer(strict).searcher, fast.reader)
+    monkeypatch.setattr(qa.answer, "OTHER_SENTENCES", 0)  # the best sentence may be left out
+    for item in QUESTIONS:  # an abstention shows the best full score of any sentence
+        got = fast.ask(str(item["question"]))
+        with monkeypatch.context() as scoring_all:
+            scoring_all.setattr(qa.answer, "OTHER_SENTENCES", 10_000)
+            want = full.ask(str(item["question"]))
+        assert got.abstained and want.abstained
+        assert got.confidence == pytest.approx(want.confidence, abs=0.005)
+
 
 @pytest.mark.slow
 def test_empty_question_is_refused(seeds_settings: Settings) -> None:
