@@ -182,11 +182,13 @@ def test_only_the_deciding_sentences_are_encoded(
     for item in QUESTIONS:
         question = str(item["question"])
         got = fast.ask(question)
-        fewer += encoded[-1]
+        if not got.abstained:  # an abstention encodes the rest too (below)
+            fewer += encoded[-1]
         with monkeypatch.context() as scoring_all:
             scoring_all.setattr(qa.answer, "OTHER_SENTENCES", 10_000)
             want = full.ask(question)
-        every += encoded[-1]
+        if not got.abstained:
+            every += encoded[-1]
         assert (got.abstained, got.short_answer, got.text) == (
             want.abstained,
             want.short_answer,
@@ -194,16 +196,20 @@ def test_only_the_deciding_sentences_are_encoded(
         )
         assert [c.__dict__ for c in got.citations] == [c.__dict__ for c in want.citations]
         assert got.confidence == pytest.approx(want.confidence, abs=0.005)
-    assert fewer < 0.8 * every  # measured: 123 of 198 texts, the questions included
+    assert fewer < 0.8 * every  # answered questions; measured: 115 of 161 texts
 
-    strict = seeds_settings.with_(min_confidence=0.99)  # every answer abstains
-    fast, full = answerer(strict), Answerer(answerer(strict).searcher, fast.reader)
-    monkeypatch.setattr(qa.answer, "OTHER_SENTENCES", 0)  # the best sentence may be left out
-    for item in QUESTIONS:  # an abstention shows the best full score of any sentence
-        got = fast.ask(str(item["question"]))
+    class NoSpans:  # a reader that finds nothing: every ask abstains, no sentence holds a span
+        def read(self, question: str, passages: list[str]) -> list[None]:
+            return [None] * len(passages)
+
+    blind = Answerer(answerer(seeds_settings.with_(rerank=0)).searcher, NoSpans())  # type: ignore[arg-type]
+    for item in QUESTIONS:  # an abstention still shows the best full score of any sentence
+        with monkeypatch.context() as scoring_none:
+            scoring_none.setattr(qa.answer, "OTHER_SENTENCES", 0)
+            got = blind.ask(str(item["question"]))
         with monkeypatch.context() as scoring_all:
             scoring_all.setattr(qa.answer, "OTHER_SENTENCES", 10_000)
-            want = full.ask(str(item["question"]))
+            want = blind.ask(str(item["question"]))
         assert got.abstained and want.abstained
         assert got.confidence == pytest.approx(want.confidence, abs=0.005)
 
