@@ -231,7 +231,6 @@ class Answerer:
     def _merge_near_duplicates(self, ranked: list[_Candidate]) -> list[_Candidate]:
         """Near-duplicate sentences (lightly edited copies) become one candidate: the best
         scoring wording, citing every document that carries one of them."""
-        index = self.searcher.index
         kept: list[_Candidate] = []
         for cand in ranked:
             places = {(s.path, s.start) for s, _ in cand.sources}
@@ -240,9 +239,7 @@ class Answerer:
                 for place, passage in cand.sources:
                     home.add(place, passage)
                 continue
-            for doc_id, s, e in sorted(cand.groups):
-                twin = index.documents[doc_id]
-                place = Source(twin.path, twin.title, s, e, twin.page_at(s))
+            for place in self._twins(cand):
                 cand.twin_places.add((place.path, place.start))
                 cand.later.append(place)
             kept.append(cand)
@@ -250,6 +247,14 @@ class Answerer:
             for place in cand.later:
                 cand.add(place, place)
         return kept
+
+    def _twins(self, cand: _Candidate) -> list[Source]:
+        """Where the candidate's near-duplicate sentences are, in other documents."""
+        places: list[Source] = []
+        for doc_id, s, e in sorted(cand.groups):
+            twin = self.searcher.index.documents[doc_id]
+            places.append(Source(twin.path, twin.title, s, e, twin.page_at(s)))
+        return places
 
     def _score(self, question: Question, candidates: list[_Candidate], spans: list[_Read]) -> None:
         """Each candidate's word overlap with the question, and its cosine to the question
@@ -282,14 +287,13 @@ class Answerer:
 
     def _deciding(self, candidates: list[_Candidate], spans: list[_Read]) -> list[_Candidate]:
         """The candidates whose full score can change the answer (see ``_score``), in order."""
-        docs = self.searcher.index.documents
         at: dict[tuple[str, int], list[_Candidate]] = {}  # a sentence and "he ..." share a start
         for cand in candidates:
             for place, _ in cand.sources:
                 at.setdefault((place.path, place.start), []).append(cand)
         deciding = {id(cand) for cand in candidates if any(_holder([cand], read) for read in spans)}
         for cand in candidates:  # a near-duplicate of a holder may become the holder's wording
-            twins = [t for d, a, _ in cand.groups for t in at.get((docs[d].path, a), [])]
+            twins = [t for p in self._twins(cand) for t in at.get((p.path, p.start), [])]
             if id(cand) in deciding or any(id(twin) in deciding for twin in twins):
                 deciding.update([id(cand), *map(id, twins)])
         others = sorted((c for c in candidates if id(c) not in deciding), key=lambda c: -c.overlap)

@@ -151,7 +151,7 @@ def test_the_deciding_sentences() -> None:
     holder.groups = {("b", 0, 50)}  # a near-duplicate at the start of b.txt
     twin, twin_and_next = cand("b.txt", 0, 50, 0.0), cand("b.txt", 0, 90, 0.0)
     others = [cand("c.txt", 100 * n, 100 * n + 50, n / 10) for n in range(6)]
-    docs = {"a": SimpleNamespace(path="a.txt"), "b": SimpleNamespace(path="b.txt")}
+    docs = {d: SimpleNamespace(path=f"{d}.txt", title=d, page_at=lambda start: None) for d in "ab"}
     answerer = Answerer.__new__(Answerer)
     answerer.searcher = SimpleNamespace(index=SimpleNamespace(documents=docs))  # type: ignore[assignment]
     span = Span(0, 10, 20, "x", 1.0, 0.9, 0.1)
