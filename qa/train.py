@@ -461,6 +461,16 @@ def save(
 _HELD_COLUMNS = ("exact_match", "f1", "no_answer_accuracy", "has_answer_accuracy")
 
 
+def _final_no_answer(held: dict[str, Any]) -> str:
+    """The final no-answer and has-answer accuracy, where unanswerable questions were held out."""
+    if held.get("no_answer_accuracy") is None:
+        return ""
+    return (
+        f"; no-answer accuracy {held['no_answer_accuracy']}, "
+        f"has-answer accuracy {held['has_answer_accuracy']}"
+    )
+
+
 def model_card(record: dict[str, Any]) -> str:
     """A short card: what the reader is, what it was trained on, how it scores, licences."""
     cfg = record["config"]
@@ -534,7 +544,7 @@ unanswerable questions, say how often "no answer here" wins exactly when it shou
 |---|---|---|---|---|---|---|
 {rows}
 
-Final: exact match {held.get("exact_match", "-")}, F1 {held.get("f1", "-")}.
+Final: exact match {held.get("exact_match", "-")}, F1 {held.get("f1", "-")}{_final_no_answer(held)}.
 
 ## Licences
 

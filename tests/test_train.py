@@ -130,6 +130,7 @@ def test_train_reader_on_v1_and_v2_files(
     assert 0 <= held["no_answer_accuracy"] <= 1 and 0 <= held["has_answer_accuracy"] <= 1
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "1 of them unanswerable" in card and "SQuAD 2.0" in card
+    assert f"no-answer accuracy {held['no_answer_accuracy']}, has-answer accuracy" in card
 
 
 def test_hard_negatives_are_other_paragraphs_without_the_answer() -> None:
