@@ -9,10 +9,11 @@ Policy (explicit, tested):
   one batch and points at the best span of each. The spans compete on the reader's score
   plus ``SENTENCE_WEIGHT`` x the score of the sentence holding them; the winner's sentence is
   the answer sentence, with the span emphasised inside it.
-- The winner is the answer only when both kinds of evidence agree: its sentence's score is
-  at least ``min_confidence`` (retrieval) and the reader gives the span more probability
-  than "no answer here" (its [CLS] score). Otherwise the answer is "not found", with the
-  closest passages shown as such: never a confident wrong answer.
+- The winner is the answer only when the evidence is strong enough: its sentence's score
+  (retrieval) plus ``answer_odds_weight`` x the reader's log-odds that the span, not "no
+  answer here" ([CLS]), is right must reach ``min_confidence``, and the log-odds must reach
+  ``min_answer_odds``. Otherwise the answer is "not found", with the closest passages shown
+  as such: never a confident wrong answer.
 - Citation numbers follow the order of the answer's sentences; citation n is the n-th source
   in the list, and identical sentences found in several files are one citation with
   ``also_in`` sources.
@@ -160,6 +161,20 @@ OTHER_SENTENCES = 4
 #: what a sentence's score (0..1) is worth in reader logits when spans of different passages
 #: compete; measured on held-out SQuAD articles (benchmarks/RESULTS.md, "Reader")
 SENTENCE_WEIGHT = 20.0
+
+
+#: the reader's log-odds are clipped to this range in the answer score, so one extreme
+#: reading cannot outweigh the retrieval evidence on its own
+ODDS_CLIP = (-10.0, 20.0)
+
+
+def answer_score(sentence_score: float, log_odds: float, settings: Settings) -> float:
+    """The evidence an answer is judged on: its sentence's score (retrieval) plus
+    ``answer_odds_weight`` x the reader's clipped log-odds that the span, not "no answer
+    here", is right. One score instead of two vetoes lets a strong reading vouch for a
+    weakly worded sentence and the other way round (calibrated: benchmarks/RESULTS.md)."""
+    low, high = ODDS_CLIP
+    return sentence_score + settings.answer_odds_weight * min(max(log_odds, low), high)
 
 
 class Answerer:
@@ -327,9 +342,9 @@ class Answerer:
 
         Spans of different passages compete on the reader's score plus ``SENTENCE_WEIGHT`` x
         their sentence's score: the reader's logits alone compare passages poorly. The best
-        one is the answer if its sentence has the retrieval evidence (score >=
-        ``min_confidence``) and the reader does not prefer "no answer here" for that window;
-        otherwise nothing is. (The entity-era check that a short answer fits the asked-about
+        one is the answer if its ``answer_score`` (sentence score and reader log-odds
+        together) reaches ``min_confidence`` and its log-odds ``min_answer_odds``; otherwise
+        nothing is. (The entity-era check that a short answer fits the asked-about
         noun is not applied to reader spans: on held-out SQuAD it rejected 4 answers in 10.)
         """
         ranked = self._merge_near_duplicates(sorted(candidates, key=lambda c: -c.score))
@@ -339,9 +354,10 @@ class Answerer:
         read, (cand, n) = max(
             placed, key=lambda p: p[0].span.score + SENTENCE_WEIGHT * p[1][0].score
         )
-        if cand.score < self.settings.min_confidence:
+        odds = read.span.log_odds
+        if answer_score(cand.score, odds, self.settings) < self.settings.min_confidence:
             return []
-        if read.span.log_odds < self.settings.min_answer_odds:
+        if odds < self.settings.min_answer_odds:
             return []
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
         place = cand.sources[0][0]

@@ -10,7 +10,17 @@ from types import SimpleNamespace
 import pytest
 
 import qa.answer
-from qa.answer import NOT_FOUND, Answer, Answerer, _Candidate, _Read, answerer, ask
+from qa.answer import (
+    NOT_FOUND,
+    ODDS_CLIP,
+    Answer,
+    Answerer,
+    _Candidate,
+    _Read,
+    answer_score,
+    answerer,
+    ask,
+)
 from qa.config import Settings
 from qa.duplicates import jaccard, shingles
 from qa.evaluation import squad_em_f1
@@ -136,6 +146,34 @@ def test_reader_odds_join_the_abstention(seeds_settings: Settings) -> None:
     strict = ask(question, index_dir=seeds_settings.index_dir, min_answer_odds=above)
     assert strict.abstained and strict.reader_odds is None
     assert Settings.from_env({"QA_MIN_ANSWER_ODDS": "-2.5"}).min_answer_odds == -2.5
+
+
+def test_the_answer_score_weighs_the_reader_odds() -> None:
+    """Sentence score + weight x log-odds, the odds clipped so one reading cannot decide alone."""
+    settings = Settings(answer_odds_weight=0.02)
+    assert answer_score(0.5, 10.0, settings) == pytest.approx(0.7)
+    assert answer_score(0.5, -3.0, settings) == pytest.approx(0.44)
+    assert answer_score(0.5, 1e6, settings) == pytest.approx(0.5 + 0.02 * ODDS_CLIP[1])
+    assert answer_score(0.5, -1e6, settings) == pytest.approx(0.5 + 0.02 * ODDS_CLIP[0])
+    assert answer_score(0.5, 10.0, Settings(answer_odds_weight=0.0)) == 0.5
+    assert Settings.from_env({"QA_ANSWER_ODDS_WEIGHT": "0.03"}).answer_odds_weight == 0.03
+
+
+@pytest.mark.slow
+def test_a_confident_reading_vouches_for_a_weaker_sentence(seeds_settings: Settings) -> None:
+    """With a threshold above the answer sentence's own score, the answer is "not found" on
+    the sentence alone and given once the reader's log-odds count: the decision uses both."""
+    question = "Which NRF spokesman spoke to CNN?"
+    answer = ask(question, index_dir=seeds_settings.index_dir)
+    assert not answer.abstained and answer.reader_odds is not None and answer.reader_odds > 1
+    weight = 0.02
+    threshold = answer.confidence + weight * min(answer.reader_odds, ODDS_CLIP[1]) / 2
+    alone = ask(question, index_dir=seeds_settings.index_dir, min_confidence=threshold,
+                answer_odds_weight=0.0)  # fmt: skip
+    assert alone.abstained
+    both = ask(question, index_dir=seeds_settings.index_dir, min_confidence=threshold,
+               answer_odds_weight=weight)  # fmt: skip
+    assert not both.abstained and both.short_answer == answer.short_answer
 
 
 def test_the_deciding_sentences() -> None:
