@@ -54,8 +54,8 @@ class Settings:
     candidates: int = 50  # results taken from each retriever before fusion
     rerank: int = 5  # the reader reads this many top passages and reorders them; 0 = off
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
-    min_confidence: float = 0.45  # below this answer score the answer is "not found"
-    answer_odds_weight: float = 0.0  # answer score = sentence score + this x reader log-odds
+    min_confidence: float = 0.5275  # below this answer score the answer is "not found"
+    answer_odds_weight: float = 0.0175  # answer score = sentence score + this x reader log-odds
     min_answer_odds: float = 0.0  # below this reader log-odds (span vs "no answer") too
     answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
     reader: str = ""  # short-answer reader folder; "" is the one shipped in qa/models/reader
