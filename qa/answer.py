@@ -323,10 +323,13 @@ class Answerer:
         """
         hits = [hit for hit in hits if hit.sources]
         places = [hit.sources[0] for hit in hits]
-        if all(hit.read for hit in hits):  # the searcher's reranking read them already
-            spans = [hit.span for hit in hits]
-        else:
-            spans = self.reader.read(question, [hit.text for hit in hits])
+        spans = [hit.span for hit in hits]  # the searcher's reranking read most of them
+        unread = [n for n, hit in enumerate(hits) if not hit.read]
+        if unread:
+            for n, span in zip(
+                unread, self.reader.read(question, [hits[n].text for n in unread]), strict=True
+            ):
+                spans[n] = span
         found = [
             _Read(span, place.path, place.start + span.start, place.start + span.end)
             for span, place in zip(spans, places, strict=True)

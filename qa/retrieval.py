@@ -128,11 +128,14 @@ class Searcher:
         else:
             ranked = rrf([dense, lexical], self.settings.rrf_k)
         bm25_scores = dict(lexical)
-        if self.settings.merge_duplicates:
-            ranked = self._merge_duplicates(ranked)
-        shown = max(k, self.settings.rerank)
+        merge = self.settings.merge_duplicates
+        # the reader reads the top ``rerank`` passages with their copies, merged or not, so
+        # both lists are reordered alike and merging (afterwards) can drop no document
+        reading = self._prefix(ranked, self.settings.rerank) if self.settings.rerank else 0
+        shown = self._prefix(ranked, k) if merge else k
+        pool = ranked[: max(reading, shown)]
         hits = []
-        for rank, (chunk_id, score) in enumerate(ranked[:shown], 1):
+        for rank, (chunk_id, score) in enumerate(pool, 1):
             scores = {"bm25": bm25_scores.get(chunk_id, 0.0)} if mode != "dense" else {}
             if query_vector is not None:
                 scores["dense"] = self._cosine(query_vector, chunk_id)
@@ -142,9 +145,24 @@ class Searcher:
             if mode == "hybrid":
                 scores["fused"] = score
             hits.append(self._hit(rank, chunk_id, score, scores))
-        if self.settings.rerank:
-            hits = self.rerank(text, hits[: self.settings.rerank]) + hits[self.settings.rerank :]
+        if reading and hits:
+            read = self.rerank(text, hits[:reading])
+            floor = read[-1].score  # the rest keep retrieval order below the reranked ones
+            hits = read + [replace(h, score=min(h.score, floor)) for h in hits[len(read) :]]
+        if merge:  # after reranking, which saw the list unmerged: so no document is dropped
+            kept = {c for c, _ in self._merge_duplicates([(h.chunk_id, h.score) for h in hits])}
+            hits = [replace(h, rank=r) for r, h in enumerate(
+                (h for h in hits if h.chunk_id in kept), 1)]  # fmt: skip
         return hits[:k]
+
+    def _prefix(self, ranked: list[tuple[int, float]], distinct: int) -> int:
+        """How much of the unmerged ranking holds ``distinct`` passages that are not copies of
+        one another (the copies of each among them included)."""
+        kept = self._merge_duplicates(ranked)
+        if len(kept) <= distinct:
+            return len(ranked)
+        following = kept[distinct][0]  # the first passage beyond them
+        return next(i for i, (c, _) in enumerate(ranked) if c == following)
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         """The hits reordered by the reader, read in one batch; each keeps the span read.
