@@ -131,8 +131,9 @@ class Searcher:
         merge = self.settings.merge_duplicates
         # the reader reads the top ``rerank`` passages with their copies, merged or not, so
         # both lists are reordered alike and merging (afterwards) can drop no document
-        reading = self._prefix(ranked, self.settings.rerank) if self.settings.rerank else 0
-        shown = self._prefix(ranked, k) if merge else k
+        distinct = self._merge_duplicates(ranked)
+        reading = _prefix(ranked, distinct, self.settings.rerank) if self.settings.rerank else 0
+        shown = _prefix(ranked, distinct, k) if merge else k
         pool = ranked[: max(reading, shown)]
         hits = []
         for rank, (chunk_id, score) in enumerate(pool, 1):
@@ -151,18 +152,9 @@ class Searcher:
             hits = read + [replace(h, score=min(h.score, floor)) for h in hits[len(read) :]]
         if merge:  # after reranking, which saw the list unmerged: so no document is dropped
             kept = {c for c, _ in self._merge_duplicates([(h.chunk_id, h.score) for h in hits])}
-            hits = [replace(h, rank=r) for r, h in enumerate(
-                (h for h in hits if h.chunk_id in kept), 1)]  # fmt: skip
+            hits = [h for h in hits if h.chunk_id in kept]
+            hits = [replace(h, rank=r) for r, h in enumerate(hits, 1)]
         return hits[:k]
-
-    def _prefix(self, ranked: list[tuple[int, float]], distinct: int) -> int:
-        """How much of the unmerged ranking holds ``distinct`` passages that are not copies of
-        one another (the copies of each among them included)."""
-        kept = self._merge_duplicates(ranked)
-        if len(kept) <= distinct:
-            return len(ranked)
-        following = kept[distinct][0]  # the first passage beyond them
-        return next(i for i, (c, _) in enumerate(ranked) if c == following)
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         """The hits reordered by the reader, read in one batch; each keeps the span read.
@@ -252,6 +244,15 @@ class Searcher:
                 other = self.index.documents[doc_id]
                 sources.append(Source(other.path, other.title, start, end, other.page_at(start)))
         return Hit(chunk.text, score, rank, sources, chunk_id, scores)
+
+
+def _prefix(ranked: list[tuple[int, float]], distinct: list[tuple[int, float]], n: int) -> int:
+    """How much of the unmerged ranking holds its first ``n`` passages that are not copies of
+    one another (``distinct``, in order), the copies of each among them included."""
+    if len(distinct) <= n:
+        return len(ranked)
+    following = distinct[n][0]  # the first passage beyond them
+    return next(i for i, (c, _) in enumerate(ranked) if c == following)
 
 
 def rrf(rankings: list[list[tuple[int, float]]], k: int) -> list[tuple[int, float]]:
