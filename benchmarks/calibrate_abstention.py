@@ -47,6 +47,7 @@ from qa.evaluation import (  # noqa: E402
     held_out,
     read_seeds_qa,
     read_squad,
+    shown_answer,
     squad_em_f1,
 )
 from qa.retrieval import Searcher  # noqa: E402
@@ -75,15 +76,13 @@ class Asked:
 
 
 def ask_all(searcher: Searcher, items: list[Item]) -> Asked:
-    answerer = Answerer(Searcher(searcher.index, searcher.embedder, searcher.settings))
+    answerer = Answerer(searcher)  # its settings have abstention off
     rows = []
     for item in items:
         answer = answerer.ask(item.question)
-        first = answer.sentences[0].text if answer.sentences else ""
-        shown = answer.short_answer if answer.short_answer is not None else first
         odds = answer.reader_odds
         found = not answer.abstained and odds is not None
-        f1 = squad_em_f1(shown, item.golds)[1] if item.golds else 0.0
+        f1 = squad_em_f1(shown_answer(answer), item.golds)[1] if item.golds else 0.0
         rows.append(
             (answer.confidence if found else np.nan, odds if found else -1e9, f1, bool(item.golds))
         )

@@ -415,6 +415,13 @@ def _run(
     return result
 
 
+def shown_answer(answer: Answer) -> str:
+    """What EM/F1 score: the short answer, else the first answer sentence ("" abstaining)."""
+    if answer.short_answer is not None:
+        return answer.short_answer
+    return answer.sentences[0].text if answer.sentences else ""
+
+
 def _score_answer(
     item: Item,
     golds: tuple[str, ...],
@@ -424,8 +431,7 @@ def _score_answer(
 ) -> None:
     """Add one answer's scores: EM/F1 always, the rest by whether the question has an answer."""
     first = answer.sentences[0].text if answer.sentences else ""
-    shown = answer.short_answer if answer.short_answer is not None else first
-    em, f1 = squad_em_f1(shown, golds)
+    em, f1 = squad_em_f1(shown_answer(answer), golds)
     values["exact_match"].append(em)
     values["f1"].append(f1)
     if not golds:
