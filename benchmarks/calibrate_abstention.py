@@ -84,7 +84,12 @@ def ask_all(searcher: Searcher, items: list[Item]) -> Asked:
         found = not answer.abstained and odds is not None
         f1 = squad_em_f1(shown_answer(answer), item.golds)[1] if item.golds else 0.0
         rows.append(
-            (answer.confidence if found else np.nan, odds if found else -1e9, f1, bool(item.golds))
+            (
+                answer.sentence_score if found else np.nan,
+                odds if found else -1e9,
+                f1,
+                bool(item.golds),
+            )
         )
     columns = [np.array(c) for c in zip(*rows, strict=True)]
     return Asked(columns[0], columns[1], columns[2], columns[3].astype(bool))

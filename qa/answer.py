@@ -13,7 +13,8 @@ Policy (explicit, tested):
   (retrieval) plus ``answer_odds_weight`` x the reader's log-odds that the span, not "no
   answer here" ([CLS]), is right must reach ``min_confidence``, and the log-odds must reach
   ``min_answer_odds``. Otherwise the answer is "not found", with the closest passages shown
-  as such: never a confident wrong answer.
+  as such: never a confident wrong answer. The ``confidence`` reported is that answer score
+  (clipped to 0..1), so an answer is given exactly when it reaches ``min_confidence``.
 - Citation numbers follow the order of the answer's sentences; citation n is the n-th source
   in the list, and identical sentences found in several files are one citation with
   ``also_in`` sources.
@@ -87,6 +88,9 @@ class Answer:
     question: str
     text: str  # the answer sentences with their [n] marks, or NOT_FOUND
     abstained: bool
+    #: the answer score (``answer_score``, clipped to 0..1) of the best reading: an answer is
+    #: given when it reaches ``min_confidence``; when abstaining, how close the best one came
+    #: (0 when the reader found no span at all)
     confidence: float
     short_answer: str | None
     sentences: list[AnswerSentence]
@@ -94,6 +98,7 @@ class Answer:
     hits: list[Hit]  # the passages read (the closest ones when abstaining)
     seconds: float
     reader_odds: float | None = None  # the short answer's log-odds against "no answer here"
+    sentence_score: float | None = None  # the answer sentence's own score (retrieval, 0..1)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,7 +107,8 @@ class Answer:
             "short_answer": self.short_answer,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
-            "reader_odds": None if self.reader_odds is None else round(self.reader_odds, 3),
+            "reader_odds": _rounded(self.reader_odds, 3),
+            "sentence_score": _rounded(self.sentence_score),
             "seconds": round(self.seconds, 3),
             "sentences": [s.__dict__ for s in self.sentences],
             "citations": [
@@ -117,13 +123,16 @@ class Answer:
         }
 
 
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
 @dataclass
 class _Candidate:
     text: str
     sources: list[tuple[Source, Source]]  # (sentence place, passage it came from)
     score: float = 0.0
     overlap: float = 0.0  # IDF-weighted share of the question's words it contains
-    encoded: bool = False  # the score includes the cosine (see Answerer._score)
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
     reader: Span | None = None  # the reader's span that made it the answer
 
@@ -194,13 +203,11 @@ class Answerer:
         spans = self._read(text, hits)
         if candidates:
             self._score(profile, candidates, spans)
-        chosen = self._choose(profile, candidates, spans)
-        if not chosen:  # the confidence shown is the best full score of any sentence
-            self._encode(profile, [c for c in candidates if not c.encoded])
-            best = max((c.score for c in candidates), default=0.0)
+        chosen, score = self._choose(profile, candidates, spans)
+        if not chosen:
             seconds = time.perf_counter() - started
-            return Answer(question, NOT_FOUND, True, best, None, [], [], hits, seconds)
-        return self._compose(question, chosen, hits, time.perf_counter() - started)
+            return Answer(question, NOT_FOUND, True, score, None, [], [], hits, seconds)
+        return self._compose(question, chosen, score, hits, time.perf_counter() - started)
 
     def profile(self, question: str) -> Question:
         """Content words with their IDF here (the word-overlap half of a sentence's score)."""
@@ -279,7 +286,7 @@ class Answerer:
         sentence holding a reader span and its near-duplicates (their scores pick and gate the
         answer), and the ``OTHER_SENTENCES`` others with the most overlap (where a second
         answer sentence is looked for). The rest keep their overlap half as the score, a lower
-        bound of their full one, unless ``ask`` abstains and shows the best score.
+        bound of their full one.
         """
         total = sum(question.weights.values()) or 1.0
         w = self.settings.answer_weight_dense
@@ -298,7 +305,6 @@ class Answerer:
         w = self.settings.answer_weight_dense
         for cand, cos in zip(candidates, cosines, strict=True):
             cand.score = float(w * max(cos, 0.0) + (1 - w) * cand.overlap)
-            cand.encoded = True
 
     def _deciding(self, candidates: list[_Candidate], spans: list[_Read]) -> list[_Candidate]:
         """The candidates whose full score can change the answer (see ``_score``), in order."""
@@ -339,9 +345,9 @@ class Answerer:
 
     def _choose(
         self, question: Question, candidates: list[_Candidate], spans: list[_Read]
-    ) -> list[_Candidate]:
+    ) -> tuple[list[_Candidate], float]:
         """The sentence holding the best span, and a second sentence nearly as good, or
-        nothing when unsure.
+        nothing when unsure; with the best span's answer score, clipped to 0..1.
 
         Spans of different passages compete on the reader's score plus ``SENTENCE_WEIGHT`` x
         their sentence's score: the reader's logits alone compare passages poorly. The best
@@ -353,15 +359,15 @@ class Answerer:
         ranked = self._merge_near_duplicates(sorted(candidates, key=lambda c: -c.score))
         placed = [(read, found) for read in spans if (found := _holder(ranked, read))]
         if not placed:
-            return []
+            return [], 0.0
         read, (cand, n) = max(
             placed, key=lambda p: p[0].span.score + SENTENCE_WEIGHT * p[1][0].score
         )
         odds = read.span.log_odds
-        if answer_score(cand.score, odds, self.settings) < self.settings.min_confidence:
-            return []
-        if odds < self.settings.min_answer_odds:
-            return []
+        score = answer_score(cand.score, odds, self.settings)
+        shown = min(max(score, 0.0), 1.0)  # the threshold lies inside: the same decision
+        if score < self.settings.min_confidence or odds < self.settings.min_answer_odds:
+            return [], shown
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
         place = cand.sources[0][0]
         cand.text = self._doc_text(place)
@@ -374,7 +380,7 @@ class Answerer:
         other = next((c for c in ranked if c is not cand and c.score >= margin), None)
         if other is not None and other.score >= self.settings.min_confidence:
             chosen.append(other)
-        return chosen
+        return chosen, shown
 
     def _doc_text(self, place: Source) -> str:
         """The exact document text at ``place`` (a candidate's wording may be another copy's)."""
@@ -382,7 +388,12 @@ class Answerer:
         return doc.text[place.start : place.end]
 
     def _compose(
-        self, question: str, chosen: list[_Candidate], hits: list[Hit], seconds: float
+        self,
+        question: str,
+        chosen: list[_Candidate],
+        confidence: float,
+        hits: list[Hit],
+        seconds: float,
     ) -> Answer:
         """Number citations in answer order; citation n is the n-th entry of the sources."""
         citations: list[Citation] = []
@@ -412,13 +423,14 @@ class Answerer:
             question,
             text,
             False,
-            best.score,
+            confidence,
             best.entity[0] if best.entity else None,
             sentences,
             citations,
             hits,
             seconds,
             best.reader.log_odds if best.reader else None,
+            best.score,
         )
 
 
