@@ -365,7 +365,7 @@ class Answerer:
         )
         odds = read.span.log_odds
         score = answer_score(cand.score, odds, self.settings)
-        shown = min(max(score, 0.0), 1.0)  # the threshold lies inside: the same decision
+        shown = min(max(score, 0.0), 1.0)  # a threshold in 0..1 decides the same on either
         if score < self.settings.min_confidence or odds < self.settings.min_answer_odds:
             return [], shown
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
