@@ -85,12 +85,17 @@ def _cite(n: int) -> str:
     return f'<a class="qa-cite" data-n="{n}" href="#qa-cite-{n}">[{n}]</a>'
 
 
-def render_answer(answer: Answer) -> str:
-    if answer.abstained:
+def render_answer(answer: Answer, min_confidence: float) -> str:
+    if answer.abstained:  # say how close the best reading came, not that nothing answers
+        closest = (
+            f"the best answer read in them scored {answer.confidence:.2f}, below the "
+            f"{min_confidence:.2f} an answer needs"
+            if answer.confidence > 0
+            else "the reader found no answer in them"
+        )
         return (
             '<div class="qa-answer qa-notfound"><p><strong>Not found in these documents.'
-            "</strong></p><p>The closest passages are listed below; none of them answers "
-            "the question.</p></div>"
+            f"</strong></p><p>The closest passages are listed below; {closest}.</p></div>"
         )
     parts = [
         _marked(s.text, s.short_start, s.short_end, "qa-short") + " " + _cite(s.citation)
@@ -210,7 +215,8 @@ class App:
         documents = {d.path: d for d in open_searcher(settings).index.documents.values()}
         timing = f"Answered in {answer.seconds:.2f} s from {len(answer.hits)} passages."
         raw = json.dumps(answer.to_json(), ensure_ascii=False, indent=1)
-        return render_answer(answer), render_sources(answer, documents), timing, raw
+        html = render_answer(answer, settings.min_confidence)
+        return html, render_sources(answer, documents), timing, raw
 
     def add(self, files: list[str] | None) -> str:
         """Save uploaded files into the corpus folder and index them."""

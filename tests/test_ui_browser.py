@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -163,7 +164,9 @@ def test_answer_with_citation_and_highlighted_source(page) -> None:  # type: ign
 
 def test_enter_submits_and_unanswerable_says_not_found(page) -> None:  # type: ignore[no-untyped-def]
     ask(page, "Who won the 2022 FIFA World Cup?", enter=True)
-    assert "Not found in these documents." in page.locator("#qa-answer").inner_text()
+    shown = page.locator("#qa-answer").inner_text()
+    assert "Not found in these documents." in shown
+    assert re.search(r"scored 0\.\d\d, below the 0\.53 an answer needs", shown), shown
     assert "Closest passages" in page.locator("#qa-sources").inner_text()
     assert page.locator("#qa-answer a.qa-cite").count() == 0
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from qa.answer import Answer, AnswerSentence, Citation
+from qa.answer import NOT_FOUND, Answer, AnswerSentence, Citation
 from qa.documents import Document
 from qa.retrieval import Source
 from qa.ui import App, render_answer, render_sources, safe_name
@@ -56,12 +57,24 @@ def make_answer(text: str) -> tuple[Answer, dict[str, Document]]:
 
 def test_rendering_escapes_document_text_and_links_citations() -> None:
     answer, docs = make_answer("Intro. Evil <script>alert(1)</script> here.")
-    html = render_answer(answer) + render_sources(answer, docs)
+    html = render_answer(answer, 0.5) + render_sources(answer, docs)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert '<mark class="qa-short">Evil</mark>' in html
     assert 'class="qa-cite" data-n="1"' in html
     assert 'id="qa-doc-1"' in html and 'id="qa-cite-1"' in html
     assert "A &lt;title&gt;" in html
+
+
+def test_not_found_says_how_close_the_best_reading_came() -> None:
+    """An abstention shows the score of the best answer read against the threshold, or that
+    the reader found none: it does not claim the passages cannot answer."""
+    answer, _ = make_answer("Intro. Evil here.")
+    close = replace(answer, text=NOT_FOUND, abstained=True, confidence=0.38, sentences=[])
+    html = render_answer(close, 0.5275)
+    assert "Not found in these documents." in html and "scored 0.38, below the 0.53" in html
+    nothing = replace(close, confidence=0.0)
+    assert "the reader found no answer in them" in render_answer(nothing, 0.5275)
+    assert "below" not in render_answer(answer, 0.5275)  # an answer shows its confidence only
 
 
 def test_upload_refuses_unsupported_and_oversized_files(tmp_path: Path) -> None:
