@@ -89,8 +89,8 @@ class Answer:
     text: str  # the answer sentences with their [n] marks, or NOT_FOUND
     abstained: bool
     #: the answer score (``answer_score``, clipped to 0..1) of the best reading: an answer is
-    #: given when it reaches ``min_confidence``; when abstaining, how close the best one came
-    #: (0 when the reader found no span at all)
+    #: given when it reaches ``min_confidence`` (and its log-odds ``min_answer_odds``); when
+    #: abstaining, how close the best one came (0 when the reader found no span at all)
     confidence: float
     short_answer: str | None
     sentences: list[AnswerSentence]

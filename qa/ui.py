@@ -87,12 +87,13 @@ def _cite(n: int) -> str:
 
 def render_answer(answer: Answer, min_confidence: float) -> str:
     if answer.abstained:  # say how close the best reading came, not that nothing answers
-        closest = (
-            f"the best answer read in them scored {answer.confidence:.2f}, below the "
-            f"{min_confidence:.2f} an answer needs"
-            if answer.confidence > 0
-            else "the reader found no answer in them"
-        )
+        scored = f"the best answer read in them scored {answer.confidence:.2f}"
+        if answer.confidence <= 0:
+            closest = "the reader found no answer in them"
+        elif answer.confidence < min_confidence:
+            closest = f"{scored}, below the {min_confidence:.2f} an answer needs"
+        else:  # enough evidence, but the reader's odds fell below min_answer_odds
+            closest = f"{scored}, but the reader found no answer there more likely"
         return (
             '<div class="qa-answer qa-notfound"><p><strong>Not found in these documents.'
             f"</strong></p><p>The closest passages are listed below; {closest}.</p></div>"

@@ -74,6 +74,10 @@ def test_not_found_says_how_close_the_best_reading_came() -> None:
     assert "Not found in these documents." in html and "scored 0.38, below the 0.53" in html
     nothing = replace(close, confidence=0.0)
     assert "the reader found no answer in them" in render_answer(nothing, 0.5275)
+    vetoed = replace(close, confidence=0.6)  # above the threshold, odds below min_answer_odds
+    assert "scored 0.60, but the reader found no answer there more likely" in render_answer(
+        vetoed, 0.5275
+    )
     assert "below" not in render_answer(answer, 0.5275)  # an answer shows its confidence only
 
 
