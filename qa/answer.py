@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from qa.bm25 import tokenize
 from qa.config import Settings
@@ -37,6 +37,11 @@ from qa.reader import Reader, Span, reader_for
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 
 NOT_FOUND = "Not found in these documents."
+
+#: why an answer was withheld: nothing retrieved; the reader found no span in the passages;
+#: the best answer's score fell below ``min_confidence``; or it cleared that but the reader's
+#: log-odds fell below ``min_answer_odds``
+AbstainReason = Literal["no_passages", "no_span", "low_score", "low_odds"]
 
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
@@ -99,6 +104,8 @@ class Answer:
     seconds: float
     reader_odds: float | None = None  # the short answer's log-odds against "no answer here"
     sentence_score: float | None = None  # the answer sentence's own score (retrieval, 0..1)
+    #: why it abstained (None when it answered), so no caller has to guess it from the numbers
+    abstain_reason: AbstainReason | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +116,7 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "reader_odds": _rounded(self.reader_odds, 3),
             "sentence_score": _rounded(self.sentence_score),
+            "abstain_reason": self.abstain_reason,
             "seconds": round(self.seconds, 3),
             "sentences": [s.__dict__ for s in self.sentences],
             "citations": [
@@ -203,10 +211,13 @@ class Answerer:
         spans = self._read(text, hits)
         if candidates:
             self._score(profile, candidates, spans)
-        chosen, score = self._choose(profile, candidates, spans)
+        chosen, score, reason = self._choose(profile, candidates, spans)
         if not chosen:
             seconds = time.perf_counter() - started
-            return Answer(question, NOT_FOUND, True, score, None, [], [], hits, seconds)
+            why: AbstainReason = (reason or "no_span") if hits else "no_passages"
+            return Answer(
+                question, NOT_FOUND, True, score, None, [], [], hits, seconds, abstain_reason=why
+            )
         return self._compose(question, chosen, score, hits, time.perf_counter() - started)
 
     def profile(self, question: str) -> Question:
@@ -345,9 +356,10 @@ class Answerer:
 
     def _choose(
         self, question: Question, candidates: list[_Candidate], spans: list[_Read]
-    ) -> tuple[list[_Candidate], float]:
+    ) -> tuple[list[_Candidate], float, AbstainReason | None]:
         """The sentence holding the best span, and a second sentence nearly as good, or
-        nothing when unsure; with the best span's answer score, clipped to 0..1.
+        nothing when unsure; with the best span's answer score, clipped to 0..1, and the
+        reason when nothing is chosen.
 
         Spans of different passages compete on the reader's score plus ``SENTENCE_WEIGHT`` x
         their sentence's score: the reader's logits alone compare passages poorly. The best
@@ -359,15 +371,17 @@ class Answerer:
         ranked = self._merge_near_duplicates(sorted(candidates, key=lambda c: -c.score))
         placed = [(read, found) for read in spans if (found := _holder(ranked, read))]
         if not placed:
-            return [], 0.0
+            return [], 0.0, "no_span"
         read, (cand, n) = max(
             placed, key=lambda p: p[0].span.score + SENTENCE_WEIGHT * p[1][0].score
         )
         odds = read.span.log_odds
         score = answer_score(cand.score, odds, self.settings)
         shown = min(max(score, 0.0), 1.0)  # a threshold in 0..1 decides the same on either
-        if score < self.settings.min_confidence or odds < self.settings.min_answer_odds:
-            return [], shown
+        if score < self.settings.min_confidence:
+            return [], shown, "low_score"
+        if odds < self.settings.min_answer_odds:
+            return [], shown, "low_odds"
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
         place = cand.sources[0][0]
         cand.text = self._doc_text(place)
@@ -380,7 +394,7 @@ class Answerer:
         other = next((c for c in ranked if c is not cand and c.score >= margin), None)
         if other is not None and other.score >= self.settings.min_confidence:
             chosen.append(other)
-        return chosen, shown
+        return chosen, shown, None
 
     def _doc_text(self, place: Source) -> str:
         """The exact document text at ``place`` (a candidate's wording may be another copy's)."""

@@ -88,15 +88,17 @@ def _cite(n: int) -> str:
 def render_answer(answer: Answer, min_confidence: float) -> str:
     if answer.abstained:  # say how close the best reading came, not that nothing answers
         scored = f"the best answer read in them scored {answer.confidence:.2f}"
-        if answer.confidence <= 0:
-            closest = "the reader found no answer in them"
-        elif answer.confidence < min_confidence:
-            closest = f"{scored}, below the {min_confidence:.2f} an answer needs"
-        else:  # enough evidence, but the reader's odds fell below min_answer_odds
-            closest = f"{scored}, but the reader found no answer there more likely"
+        why = {
+            "no_span": "the reader found no answer in them",
+            "low_score": f"{scored}, below the {min_confidence:.2f} an answer needs",
+            "low_odds": f"{scored}, but the reader found no answer there more likely",
+        }.get(answer.abstain_reason or "")
+        closest = f"The closest passages are listed below; {why}." if why else ""
+        if answer.abstain_reason == "no_passages":
+            closest = "No passage of the index matched the question."
         return (
             '<div class="qa-answer qa-notfound"><p><strong>Not found in these documents.'
-            f"</strong></p><p>The closest passages are listed below; {closest}.</p></div>"
+            f"</strong></p><p>{closest}</p></div>"
         )
     parts = [
         _marked(s.text, s.short_start, s.short_end, "qa-short") + " " + _cite(s.citation)

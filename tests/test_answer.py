@@ -245,6 +245,8 @@ def test_confidence_is_the_score_the_answer_was_judged_on(seeds_settings: Settin
         got = ask(str(item["question"]), index_dir=seeds_settings.index_dir)
         assert 0.0 <= got.confidence <= 1.0
         assert got.abstained == (got.confidence < settings.min_confidence), got.question
+        assert got.abstain_reason == ("low_score" if got.abstained else None)
+        assert got.to_json()["abstain_reason"] == got.abstain_reason
         if not got.abstained:
             assert got.sentence_score is not None and got.reader_odds is not None
             expected = answer_score(got.sentence_score, got.reader_odds, settings)
@@ -261,6 +263,22 @@ def test_confidence_is_the_score_the_answer_was_judged_on(seeds_settings: Settin
     for item in QUESTIONS:
         got = blind.ask(str(item["question"]))
         assert got.abstained and got.confidence == 0.0 and got.sentence_score is None
+        assert got.abstain_reason == "no_span"
+
+
+@pytest.mark.slow
+def test_the_reader_odds_veto_says_so(seeds_settings: Settings) -> None:
+    """An answer whose score clears ``min_confidence`` but whose reader log-odds do not clear
+    ``min_answer_odds`` is withheld with its own reason, its confidence still shown."""
+    question = "Who was known as the Lion of Panjshir?"
+    answered = ask(question, index_dir=seeds_settings.index_dir)
+    assert not answered.abstained and answered.reader_odds is not None
+    vetoed = ask(
+        question, index_dir=seeds_settings.index_dir, min_answer_odds=answered.reader_odds + 1
+    )
+    assert vetoed.abstained and vetoed.abstain_reason == "low_odds"
+    assert vetoed.confidence == pytest.approx(answered.confidence)
+    assert vetoed.confidence >= Settings().min_confidence
 
 
 @pytest.mark.slow
@@ -288,6 +306,7 @@ def test_ask_json_cli(seeds_settings: Settings) -> None:
         "confidence",
         "reader_odds",
         "sentence_score",
+        "abstain_reason",
         "seconds",
         "sentences",
         "citations",

@@ -69,12 +69,23 @@ def test_not_found_says_how_close_the_best_reading_came() -> None:
     """An abstention shows the score of the best answer read against the threshold, or that
     the reader found none: it does not claim the passages cannot answer."""
     answer, _ = make_answer("Intro. Evil here.")
-    close = replace(answer, text=NOT_FOUND, abstained=True, confidence=0.38, sentences=[])
+    close = replace(
+        answer,
+        text=NOT_FOUND,
+        abstained=True,
+        confidence=0.38,
+        sentences=[],
+        abstain_reason="low_score",
+    )
     html = render_answer(close, 0.5275)
     assert "Not found in these documents." in html and "scored 0.38, below the 0.53" in html
-    nothing = replace(close, confidence=0.0)
+    nothing = replace(close, confidence=0.0, abstain_reason="no_span")
     assert "the reader found no answer in them" in render_answer(nothing, 0.5275)
-    vetoed = replace(close, confidence=0.6)  # above the threshold, odds below min_answer_odds
+    weak = replace(close, confidence=0.0)  # a real score clipped to 0 is still a score
+    assert "scored 0.00, below the 0.53" in render_answer(weak, 0.5275)
+    empty = replace(close, confidence=0.0, hits=[], abstain_reason="no_passages")
+    assert "No passage of the index matched the question." in render_answer(empty, 0.5275)
+    vetoed = replace(close, confidence=0.6, abstain_reason="low_odds")
     assert "scored 0.60, but the reader found no answer there more likely" in render_answer(
         vetoed, 0.5275
     )
