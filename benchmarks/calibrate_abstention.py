@@ -154,8 +154,12 @@ def main() -> int:
     if missing:
         print(f"skipped: {', '.join(map(str, missing))} not found (set QA_SHARED_EVAL)")
         return 0
-    settings = Settings.from_env(
-        reader=args.reader, min_confidence=-1e9, min_answer_odds=-1e9, answer_odds_weight=0.0
+    settings = Settings.from_env(  # answer everything: with no odds weight the score is the
+        # sentence score, never below 0, and no log-odds is below -1e9
+        reader=args.reader,
+        min_confidence=0.0,
+        min_answer_odds=-1e9,
+        answer_odds_weight=0.0,
     )
     cache = default_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)

@@ -81,6 +81,14 @@ class Settings:
             raise ConfigError(f"rerank must be between 0 and 100 passages, not {self.rerank}")
         if self.k < 1:
             raise ConfigError(f"k must be positive, not {self.k}")
+        if not 0.0 <= self.min_confidence <= 1.0:  # confidence is shown as 0..1
+            raise ConfigError(f"min_confidence must be in [0, 1], not {self.min_confidence}")
+        if not 0.0 <= self.answer_weight_dense <= 1.0:
+            raise ConfigError(
+                f"answer_weight_dense must be in [0, 1], not {self.answer_weight_dense}"
+            )
+        if self.answer_odds_weight < 0 or self.answer_margin < 0:
+            raise ConfigError("answer_odds_weight and answer_margin must be >= 0")
         if self.concurrency < 1 or self.queue_size < 0:
             raise ConfigError("concurrency must be >= 1 and queue_size >= 0")
 

@@ -21,7 +21,7 @@ from qa.answer import (
     answerer,
     ask,
 )
-from qa.config import Settings
+from qa.config import ConfigError, Settings
 from qa.duplicates import jaccard, shingles
 from qa.evaluation import squad_em_f1
 from qa.index import Index
@@ -335,3 +335,13 @@ def test_ask_json_cli(seeds_settings: Settings) -> None:
         "short_start",
         "short_end",
     }
+
+
+def test_answer_thresholds_are_checked_settings() -> None:
+    """A confidence is shown as 0..1, so a threshold outside it is refused, not silently odd."""
+    assert Settings.from_env({"QA_MIN_CONFIDENCE": "0.6"}).min_confidence == 0.6
+    for bad in ({"min_confidence": 1.5}, {"min_confidence": -0.1}, {"answer_weight_dense": 2.0}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            Settings(**bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="answer_odds_weight"):
+        Settings(answer_odds_weight=-1.0)
