@@ -5,13 +5,14 @@ a cache keyed by the corpus content and the index-relevant settings, then asks e
 through ``Searcher.search`` (retrieval metrics) and ``Answerer.ask`` (answer metrics).
 
 Definitions (explicit, tested):
-- Retrieval is scored on documents, not passages: the hits are turned into a ranking of
-  documents by first appearance; a hit whose sources (near-duplicate passages merged into
-  one hit) add no new document is skipped, and a hit adding several documents is one rank
-  whose gain is the best of theirs. recall@k = relevant documents in the first k ranks /
-  all relevant documents (BEIR's definition), mrr@10 = 1 / rank of the first relevant one,
-  ndcg@10 = DCG / ideal DCG with linear gain (binary for SQuAD and seeds-qa). Only questions
-  with a relevant document are scored (an unanswerable question has none).
+- Retrieval is scored on documents, not passages: the hits (the best ``DOCUMENT_DEPTH``
+  passages, so that a document's several chunks do not crowd out ranks 2-10) are turned into a
+  ranking of documents by first appearance; a hit whose sources (near-duplicate passages merged
+  into one hit) add no new document is skipped, and a hit adding several documents is one rank
+  whose gain is the best of theirs. recall@k = relevant documents in the first k ranks / all
+  relevant documents (BEIR's definition), mrr@10 = 1 / rank of the first relevant one, ndcg@10 =
+  DCG / ideal DCG with linear gain (binary for SQuAD and seeds-qa). Only questions with a
+  relevant document are scored (an unanswerable question has none).
 - exact_match / f1 follow the official SQuAD scripts (percentages, v2.0's rule that a question
   without gold answers has gold "" so that an empty prediction, i.e. abstaining, scores 100).
   The prediction is the short answer, else the first answer sentence, else "".
@@ -58,6 +59,9 @@ KEYS = (
     "source_accuracy", "index_seconds", "query_ms_p50", "query_ms_p95",
 )
 # fmt: on
+#: passages searched per question to rank documents: a document's chunks follow one another
+#: in the passage ranking, so ten passages can hold fewer than the ten documents @10 scores
+DOCUMENT_DEPTH = 50
 _PERCENT = frozenset({"exact_match", "f1"})
 _PUNCTUATION = frozenset(string.punctuation)
 
@@ -385,12 +389,13 @@ def _run(
     answers: bool = True,
     check_sources: bool = False,
 ) -> Scores:
-    """Ask every question; retrieval metrics from a depth-10 search, answer metrics from ask.
+    """Ask every question; retrieval metrics from the documents of the best ``DOCUMENT_DEPTH``
+    passages, answer metrics from ask.
 
     query_ms times ``ask`` (retrieval included), or the search itself without answers.
     """
     answerer = Answerer(searcher) if answers else None
-    searcher.search(items[0].question, k=max(10, k))  # warm-up, not a measured query
+    searcher.search(items[0].question, k=max(DOCUMENT_DEPTH, k))  # warm-up, not measured
     if answerer is not None:
         answerer.ask(items[0].question, k=k)  # loads spaCy
     values: dict[str, list[float]] = defaultdict(list)
@@ -398,7 +403,7 @@ def _run(
     for item in tqdm(items, desc="evaluating", unit="q", file=sys.stderr, disable=None):
         if item.relevant:
             started = time.perf_counter()
-            hits = searcher.search(item.question, k=max(10, k))
+            hits = searcher.search(item.question, k=max(DOCUMENT_DEPTH, k))
             if answerer is None:
                 millis.append((time.perf_counter() - started) * 1000)
             docs = [[doc_of(s.path) for s in hit.sources] for hit in hits]

@@ -10,6 +10,7 @@ import re
 import string
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from qa.evaluation import (
     EvalError,
     Item,
     Scores,
+    _run,
     _sample,
     format_table,
     held_out,
@@ -166,6 +168,20 @@ def test_retrieval_metrics_rank_documents_by_first_appearance() -> None:
     ideal = 2 + 1 / math.log2(3) + 1 / math.log2(4)
     assert graded["ndcg@10"] == pytest.approx((2 + 1 / math.log2(4)) / ideal)
     assert retrieval_metrics([["x"]] * 3, {"a": 1.0})["ndcg@10"] == 0.0
+
+
+def test_documents_are_ranked_from_enough_passages() -> None:
+    """A document's chunks follow one another in the passage ranking: the ten documents that
+    @10 scores come from a deeper search than ten passages."""
+
+    class ThreeChunksEach:  # passages of d0, d0, d0, d1, d1, d1, ...
+        def search(self, question: str, k: int = 5) -> list[SimpleNamespace]:
+            return [SimpleNamespace(sources=[SimpleNamespace(path=f"d{n // 3}")]) for n in range(k)]
+
+    item = Item("q", {"d9": 1.0}, None)
+    result = _run([item], ThreeChunksEach(), 5, str, None, answers=False)  # type: ignore[arg-type]
+    assert result["recall@10"] == 1.0 and result["mrr@10"] == pytest.approx(0.1)
+    assert result["recall@5"] == 0.0
 
 
 def test_scores_carry_each_mean_with_its_standard_error() -> None:
