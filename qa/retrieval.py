@@ -131,7 +131,7 @@ class Searcher:
         merge = self.settings.merge_duplicates
         # the reader reads the top ``rerank`` passages with their copies, merged or not, so
         # both lists are reordered alike and merging (afterwards) can drop no document
-        distinct = self._merge_duplicates(ranked)
+        distinct = self._merge_duplicates(ranked) if merge or self.settings.rerank else ranked
         reading = _prefix(ranked, distinct, self.settings.rerank) if self.settings.rerank else 0
         shown = _prefix(ranked, distinct, k) if merge else k
         pool = ranked[: max(reading, shown)]
