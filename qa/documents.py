@@ -109,6 +109,15 @@ def boilerplate_start(text: str) -> int:
     return len(text)
 
 
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few stray bytes (a pasted cp1252 quote) as UTF-8, each stray byte shown as
+    U+FFFD, rather than the whole file guessed as another encoding, or lost."""
+    text = data.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd")
+    decoded = sum(ord(ch) > 0x7F for ch in text) - stray  # real multi-byte characters
+    return text if decoded > 0 and stray <= max(1, len(text) // 1000) else None
+
+
 def _decode(data: bytes, declared: str | None = None) -> str:
     """Bytes to text: BOM, then strict UTF-8, then the declared charset, then detection."""
     text = next(
@@ -124,6 +133,8 @@ def _decode(data: bytes, declared: str | None = None) -> str:
                 continue
             if text is not None:
                 break
+        if text is None:
+            text = _mostly_utf8(data)
         if text is None:
             matches = charset_normalizer.from_bytes(data)
             best = matches.best()
@@ -169,6 +180,7 @@ def _html_title(tree: Any) -> str:
 def _html_fallback_text(tree: Any) -> str:
     """Block text of the page minus scripts and chrome, for pages trafilatura rejects."""
     lxml.etree.strip_elements(tree, lxml.etree.Comment, *_DROP_TAGS.split(), with_tail=False)
+    lxml.etree.strip_elements(tree, "head", with_tail=False)  # the title is not page text
     for el in tree.iter(*_BLOCK_TAGS.split()):
         el.text, el.tail = "\n" + (el.text or ""), "\n" + (el.tail or "")
     body = tree.find("body")
@@ -277,6 +289,10 @@ def load_file(path: Path, root: Path, display_root: str, max_mb: float | None = 
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise SkipFile(f"unsupported format {path.suffix or '(no extension)'}")
+    try:
+        path.relative_to(root).as_posix().encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system gave that are not UTF-8
+        raise SkipFile("its name is not valid UTF-8; rename the file to index it") from None
     limit = max_file_mb() if max_mb is None else max_mb
     try:
         info = path.stat()
@@ -312,12 +328,18 @@ def load_file(path: Path, root: Path, display_root: str, max_mb: float | None = 
     )
 
 
-def iter_files(root: Path, skipped: Callable[[Path, str], None] | None = None) -> list[Path]:
-    """All non-hidden files under root, sorted.
+def iter_files(
+    root: Path,
+    skipped: Callable[[Path, str], None] | None = None,
+    leave_out: Path | None = None,
+) -> list[Path]:
+    """All non-hidden files under root, sorted, except those in the folder ``leave_out``
+    (the index, when it lies among the documents).
 
     Links to folders are not followed (they can loop, or pull in a whole disk); each one,
     and each folder that cannot be listed, is reported to ``skipped(path, reason)``.
     """
+    left_out = leave_out.resolve() if leave_out is not None else None
     report = skipped or (lambda _path, _reason: None)
     found: list[Path] = []
 
@@ -328,7 +350,7 @@ def iter_files(root: Path, skipped: Callable[[Path, str], None] | None = None) -
         kept = []
         for name in dirnames:
             path = Path(dirpath, name)
-            if name.startswith("."):
+            if name.startswith(".") or (left_out is not None and path.resolve() == left_out):
                 continue
             if path.is_symlink():
                 report(path, _folder_link_reason(path))
@@ -355,8 +377,10 @@ def load_folder(
     root: str | Path,
     warn: Callable[[str], None] | None = None,
     progress: bool = False,
+    leave_out: Path | None = None,
 ) -> list[Document]:
-    """Load every supported file under root (or the single file root); warn about the rest.
+    """Load every supported file under root (or the single file root) but those in the folder
+    ``leave_out``; warn about the rest.
 
     Each file that is not indexed gets exactly one one-line warning naming it and why.
     """
@@ -370,6 +394,7 @@ def load_folder(
             lambda path, reason: warn(
                 f"skipped {_display_path(path, base, display_root)}: {reason}"
             ),
+            leave_out,
         )
     elif given.is_file():
         base, display_root, files = given.parent, str(PurePath(root).parent), [given]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -51,6 +52,7 @@ from qa.embedding import Embedder, ModelIdentity
 FORMAT = "qa-index"
 VERSION = 1
 MANIFEST = "manifest.json"
+GENERATION = re.compile(r"g\d{14}-[0-9a-f]{6}")  # the name of a build's folder
 _FILES = (
     "documents.jsonl",
     "chunks.jsonl",
@@ -259,12 +261,13 @@ def build(
     built with other settings, builds everything anew. The whole run holds the writer lock, so
     a second writer waits and then sees the first one's result.
     """
+    index_dir = Path(settings.index_dir)
+    _check_places(Path(source), index_dir)
     embedder = embedder or Embedder(settings)
     model = embedder.identity()
-    index_dir = Path(settings.index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with writer_lock(index_dir):
-        docs = load_folder(source, warn=warn, progress=progress)
+        docs = load_folder(source, warn=warn, progress=progress, leave_out=index_dir)
         if not docs:
             raise IndexProblem(
                 f"no documents to index in {source} (supported: .txt .md .html .htm .pdf); "
@@ -375,6 +378,7 @@ def write(
 ) -> Index:
     """Write an index of ready-made chunks and vectors (benchmarks and tools use this)."""
     index_dir = Path(index_dir)
+    _check_places(Path(source), index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     dense = ann.new_index(model.dim, vectors, np.array([c.id for c in chunks], dtype=np.int64))
     with writer_lock(index_dir):
@@ -402,7 +406,7 @@ def _write_locked(
     import faiss
 
     previous = current_generation(index_dir) or ""
-    generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+    generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"  # see GENERATION
     data = index_dir / generation
     data.mkdir()
     _write_jsonl(data / "documents.jsonl", (_doc_to_json(d) for d in docs))
@@ -533,11 +537,26 @@ def recorded_source(index_dir: Path) -> Path | None:
     return Path(path) if path and Path(path).is_dir() else None
 
 
+def _check_places(source: Path, index_dir: Path) -> None:
+    """Refuse, before anything is written, an index folder that is a file, or that is (or
+    holds) the documents: the index's own files would be read as documents."""
+    if not source.exists():
+        raise FileNotFoundError(f"document folder not found: {source}")
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexProblem(f"{index_dir} is a file, not an index folder")
+    if source.resolve().is_relative_to(index_dir.resolve()):
+        raise IndexProblem(
+            f"the documents ({source}) are inside the index folder {index_dir}; "
+            "give the index a folder of its own (--index-dir)"
+        )
+
+
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
     """Drop generations older than the previous one: a reader that read the old manifest a
-    moment ago can still open its files, and half-written ones left by a crash go away."""
+    moment ago can still open its files, and half-written ones left by a crash go away.
+    Only folders named like a generation are touched: anything else is the user's."""
     for child in index_dir.iterdir():
-        if child.is_dir() and child.name.startswith("g") and child.name not in keep:
+        if child.is_dir() and GENERATION.fullmatch(child.name) and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
 
 

@@ -153,6 +153,14 @@ def test_latin1_text(tmp_path: Path) -> None:
     assert "café" in doc.text and "crêpes" in doc.text and "thé" in doc.text
 
 
+def test_utf8_with_a_stray_byte_is_kept(tmp_path: Path) -> None:
+    """One pasted cp1252 quote in a UTF-8 file costs that byte, not the whole document."""
+    path = tmp_path / "fr.txt"
+    path.write_bytes("Le café de Zoé, Hélène Côté.\nStray byte: ".encode() + b"\x92 end.\n")
+    doc = _load(path)
+    assert doc.text == "Le café de Zoé, Hélène Côté.\nStray byte: \ufffd end."
+
+
 def test_utf16_with_bom_and_crlf(tmp_path: Path) -> None:
     path = tmp_path / "wide.txt"
     path.write_bytes(f"Wide title\r\n{PARA}\rLast line here\r\n".encode("utf-16"))
@@ -243,6 +251,9 @@ def test_html_without_text_is_skipped(tmp_path: Path) -> None:
     path.write_text("<html><head><script>x=1</script></head><body></body></html>")
     with pytest.raises(SkipFile):
         _load(path)
+    path.write_text("<html><head><title>Only a title</title></head></html>")  # no body
+    with pytest.raises(SkipFile, match="no text"):
+        _load(path)
 
 
 # --- PDF --------------------------------------------------------------------------------
@@ -306,6 +317,27 @@ def test_folder_warnings_hidden_files_and_subdirs(tmp_path: Path) -> None:
         f"skipped {root}/report.docx: unsupported format .docx",
     ]
     assert all(not p.name.startswith(".") for p in iter_files(tmp_path))
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_alone(tmp_path: Path) -> None:
+    """A name the file system gives as bytes that are not UTF-8 gets one warning; the rest of
+    the folder is loaded."""
+    (tmp_path / "good.txt").write_text("The Moonbeam Bakery opened in Lisbon in 1999.\n")
+    try:
+        (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_text("A second bakery.\n")
+    except (UnicodeEncodeError, OSError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    docs, warnings = _collect(tmp_path)
+    assert [Path(d.path).name for d in docs] == ["good.txt"]
+    assert len(warnings) == 1 and "name is not valid UTF-8" in warnings[0]
+
+
+def test_the_index_folder_among_the_documents_is_left_out(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("A document\n")
+    (tmp_path / "vectors" / "g1").mkdir(parents=True)
+    (tmp_path / "vectors" / "g1" / "documents.txt").write_text("index data\n")
+    docs = load_folder(tmp_path, warn=lambda _m: None, leave_out=tmp_path / "vectors")
+    assert [Path(d.path).name for d in docs] == ["a.txt"]
 
 
 def test_symlink_loop_does_not_hang(tmp_path: Path) -> None:

@@ -10,7 +10,15 @@ import pytest
 
 from qa.config import Settings
 from qa.embedding import Embedder
-from qa.index import MANIFEST, Index, IndexCorrupt, IndexMismatch, IndexMissing, build
+from qa.index import (
+    MANIFEST,
+    Index,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexMissing,
+    IndexProblem,
+    build,
+)
 from qa.retrieval import open_searcher
 from tests.conftest import SEEDS
 
@@ -130,3 +138,39 @@ def test_rebuild_replaces_generation_atomically(seeds_settings: Settings, tmp_pa
     generations = sorted(p.name for p in settings.index_dir.iterdir() if p.is_dir())
     assert after.generation in generations and len(generations) <= 2
     assert not list(settings.index_dir.glob(".*.tmp"))
+
+
+def test_a_build_deletes_only_its_own_generations(seeds_settings: Settings, tmp_path: Path) -> None:
+    """The index folder may hold the user's own folders (even one named like "gallery"): a
+    build removes only the old generations it wrote itself."""
+    settings = copy_index(seeds_settings, tmp_path)
+    (settings.index_dir / "gallery").mkdir()
+    (settings.index_dir / "gallery" / "photo.jpg").write_bytes(b"\xff\xd8")
+    for _ in range(3):
+        build(SEEDS, settings, progress=False, rebuild=True)
+    assert (settings.index_dir / "gallery" / "photo.jpg").read_bytes() == b"\xff\xd8"
+
+
+def test_index_and_documents_are_kept_apart(seeds_settings: Settings, tmp_path: Path) -> None:
+    """An index folder inside the documents is left out of them (indexing twice finds the same
+    documents); documents inside the index folder, or an index "folder" that is a file, are
+    refused before anything is written."""
+    corpus = tmp_path / "notes"
+    shutil.copytree(SEEDS, corpus)
+    inside = seeds_settings.with_(index_dir=corpus / "index")
+    first = build(corpus, inside, progress=False)
+    assert len(first.documents) == 2
+    again = build(corpus, inside, progress=False, rebuild=True)
+    assert sorted(d.path for d in again.documents.values()) == sorted(
+        d.path for d in first.documents.values()
+    )
+    with pytest.raises(IndexProblem, match="inside the index folder"):
+        build(corpus, seeds_settings.with_(index_dir=corpus), progress=False)
+    a_file = tmp_path / "afile.txt"
+    a_file.write_text("not an index")
+    with pytest.raises(IndexProblem, match="is a file, not an index folder"):
+        build(corpus, seeds_settings.with_(index_dir=a_file), progress=False)
+    fresh = tmp_path / "fresh-index"
+    with pytest.raises(FileNotFoundError, match="document folder not found"):
+        build(tmp_path / "missing", seeds_settings.with_(index_dir=fresh), progress=False)
+    assert not fresh.exists()  # not even a lock file
