@@ -205,7 +205,7 @@ class Answerer:
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()
         text = clean_query(question)
-        hits = self.searcher.search(text, k=k or self.settings.k)
+        hits = self.searcher.search(text, k=self.settings.k if k is None else k)
         profile = self.profile(text)
         candidates = self._candidates(hits)
         spans = self._read(text, hits)

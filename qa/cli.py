@@ -77,12 +77,12 @@ def parser() -> argparse.ArgumentParser:
     _common(ix)
 
     se = sub.add_parser("search", help="the passages that best match a question")
-    se.add_argument("query", help="the question or keywords")
+    se.add_argument("query", type=_typed_text, help="the question or keywords")
     _question_options(se, "number of passages (default 5)")
     _reader_option(se)
 
     ak = sub.add_parser("ask", help="answer a question with cited sentences")
-    ak.add_argument("question", help="the question")
+    ak.add_argument("question", type=_typed_text, help="the question")
     _question_options(ak, "passages to read (default 5)")
     _reader_option(ak)
 
@@ -346,6 +346,12 @@ COMMANDS = {
     "eval": cmd_eval,
     "train-reader": cmd_train_reader,
 }
+
+
+def _typed_text(value: str) -> str:
+    """An argument as text: bytes the terminal sent that are not UTF-8 become U+FFFD, so
+    ``--json`` output stays valid UTF-8."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

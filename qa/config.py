@@ -7,6 +7,7 @@ returning wrong passages.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -61,6 +62,7 @@ class Settings:
     reader: str = ""  # short-answer reader folder; "" is the one shipped in qa/models/reader
 
     def __post_init__(self) -> None:
+        self._check_numbers()
         if self.precision not in PRECISIONS:
             raise ConfigError(
                 f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}"
@@ -91,6 +93,19 @@ class Settings:
             raise ConfigError("answer_odds_weight and answer_margin must be >= 0")
         if self.concurrency < 1 or self.queue_size < 0:
             raise ConfigError("concurrency must be >= 1 and queue_size >= 0")
+
+    def _check_numbers(self) -> None:
+        """A Python caller's ``Settings(k="5")``, or a NaN from ``QA_*``, gets a clear error."""
+        for f in fields(self):
+            kind, value = type(f.default), getattr(self, f.name)
+            if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ConfigError(f"{f.name} must be a whole number, not {value!r}")
+            if kind is float and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise ConfigError(f"{f.name} must be a finite number, not {value!r}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -127,6 +142,10 @@ class Settings:
         return data
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
 def _parse(name: str, raw: str) -> Any:
     if name in {
         "chunk_tokens",
@@ -144,7 +163,12 @@ def _parse(name: str, raw: str) -> Any:
         except ValueError:
             raise ConfigError(f"QA_{name.upper()} must be an integer, not {raw!r}") from None
     if name == "merge_duplicates":
-        return raw.strip().lower() not in {"0", "false", "no", "off"}
+        value = raw.strip().lower()
+        if value not in _TRUE | _FALSE:
+            raise ConfigError(
+                f"QA_MERGE_DUPLICATES must be 1/true/yes/on or 0/false/no/off, not {raw!r}"
+            )
+        return value in _TRUE
     if name in {
         "answer_weight_dense",
         "min_confidence",

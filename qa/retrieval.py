@@ -77,6 +77,12 @@ def clean_query(query: str) -> str:
     return text[:MAX_QUERY_CHARS]
 
 
+def check_k(k: object) -> None:
+    """How many passages to return or read: a whole number from 1 (a QueryError otherwise)."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise QueryError(f"k (passages) must be a whole number of at least 1, not {k!r}")
+
+
 class Searcher:
     """An open index plus the model that embeds questions for it."""
 
@@ -109,6 +115,7 @@ class Searcher:
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """The ``k`` passages that best match the question, best first."""
         text = clean_query(query)
+        check_k(k)
         mode = self.settings.mode
         depth = max(k, self.settings.candidates)
         dense: list[tuple[int, float]] = []

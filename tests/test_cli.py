@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ import pytest
 from qa.cli import main
 from qa.config import Settings
 from qa.duplicates import jaccard, shingles
-from tests.conftest import SEEDS, run_qa
+from tests.conftest import ROOT, SEEDS, run_qa
 
 pytestmark = pytest.mark.slow
 
@@ -120,3 +123,33 @@ def test_index_again_is_a_no_op_until_something_changes(
     assert "indexed 2 documents" in capsys.readouterr().err
     assert main(["search", "molten rock", "-k", "1", "--index-dir", ix]) == 0
     assert "b.txt" in capsys.readouterr().out
+
+
+def test_readme_python_example_runs(seeds_settings: Settings, tmp_path: Path) -> None:
+    """The first Python block of the README, run as a user would paste it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = readme.split("## Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**os.environ, "QA_INDEX_DIR": str(seeds_settings.index_dir), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "United Arab Emirates" in proc.stdout and "False" in proc.stdout
+
+
+def test_json_stays_valid_utf8_for_any_argument(seeds_settings: Settings) -> None:
+    """A terminal can pass bytes that are not UTF-8; ``--json`` still prints valid UTF-8."""
+    index, query = str(seeds_settings.index_dir), os.fsdecode(b"Panjshir \xff valley")
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "search", "--json", "--index-dir", index, query],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.decode("utf-8"))
+    assert out["query"] == "Panjshir \ufffd valley" and out["hits"]

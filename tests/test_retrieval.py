@@ -125,3 +125,30 @@ def test_rerank_is_a_checked_setting() -> None:
     assert Settings.from_env({"QA_RERANK": "10"}).rerank == 10
     with pytest.raises(ConfigError, match="rerank"):
         Settings(rerank=-1)
+
+
+def test_settings_refuse_values_no_caller_means() -> None:
+    """NaN or infinite weights, text where a number goes, and an unknown on/off word."""
+    for name in ("QA_ANSWER_ODDS_WEIGHT", "QA_MIN_ANSWER_ODDS", "QA_ANSWER_MARGIN"):
+        for raw in ("nan", "inf", "-inf"):
+            with pytest.raises(ConfigError, match="finite"):
+                Settings.from_env({name: raw})
+    with pytest.raises(ConfigError, match="whole number"):
+        Settings(k="5")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="QA_MERGE_DUPLICATES"):
+        Settings.from_env({"QA_MERGE_DUPLICATES": "maybe"})
+    assert Settings.from_env({"QA_MERGE_DUPLICATES": "Off"}).merge_duplicates is False
+    assert Settings.from_env({"QA_MERGE_DUPLICATES": "yes"}).merge_duplicates is True
+
+
+@pytest.mark.slow
+def test_k_is_checked_in_the_python_api(seeds_settings: Settings) -> None:
+    """The Python API refuses the k the CLI refuses, instead of an empty or cut list."""
+    from qa import ask, search
+
+    for k in (0, -1, "3", 2.5):
+        with pytest.raises(QueryError, match="k"):
+            search("Panjshir", k=k, index_dir=seeds_settings.index_dir)  # type: ignore[arg-type]
+        with pytest.raises(QueryError, match="k"):
+            ask("Where is Panjshir?", k=k, index_dir=seeds_settings.index_dir)  # type: ignore[arg-type]
+    assert len(search("Panjshir", k=2, index_dir=seeds_settings.index_dir)) == 2
