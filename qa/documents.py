@@ -73,6 +73,19 @@ DEFAULT_MAX_FILE_MB = 20.0
 
 _TITLE_MAX = 200
 _SHORT_LINE_WORDS = 10  # boilerplate lines ("Leave a Reply", "Back to top") are this short
+#: lines of page chrome: how sharing, comment, navigation, legal and sign-up lines begin,
+#: or a share button's whole line
+_CHROME = re.compile(
+    r"(related (articles?|posts?|stories|news|content)|leave a (reply|comment)|share this|"
+    r"follow us|subscribe|sign (up|in)\b|log ?in to|newsletter|back to top|skip to|"
+    r"read (more|next)\b|more from|you may also like|tags?:|categor(y|ies):|filed under|"
+    r"posted in|advertisement|sponsored|your email address|copyright|©|all rights reserved|"
+    r"privacy policy|cookie (policy|settings|preferences)|terms (of (use|service)|and conditions)|"
+    r"contact us|about us|(previous|next) (article|post)|"
+    r"((share (on|via) )?(facebook|twitter|x|linkedin|whatsapp|pinterest|reddit|telegram|email|"
+    r"print|home|menu|search)|(\d+ )?comments?)\W*$)",
+    re.IGNORECASE,
+)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -91,20 +104,23 @@ _BLOCK_TAGS = "p div br li tr td th pre blockquote section article main h1 h2 h3
 def boilerplate_start(text: str) -> int:
     """Offset where trailing web boilerplate begins, len(text) if there is none.
 
-    Rule: walk non-blank lines from the end; lines under 10 words are boilerplate-like
-    ("Related Articles", "Leave a Reply", "Back to top button"); stop at the first longer
-    line. Cut only if that trailing run has at least 2 lines (one short last line is
-    often a genuine sign-off) and a substantial line exists before it (a text made only of
-    short lines is a list or poem, not an article with a footer).
+    Rule: walk non-blank lines from the end while they are short (under 10 words); stop at
+    the first longer line. That trailing run is cut from its first line that reads like page
+    chrome ("Related Articles", "Leave a Reply", "Share this:", "Back to top"), and only if
+    at least 2 of its lines do: short closing lines of a note ("Treasurer: Maria Lopez",
+    "Next meeting: 14 March") are text, and one short last line is often a sign-off. Nothing
+    is cut from a text made only of short lines (a list or a poem).
     """
-    cut, run, end = len(text), 0, len(text)
+    run: list[tuple[int, str]] = []  # (start, line), last line first
+    end = len(text)
     while end > 0:
         start = text.rfind("\n", 0, end) + 1
         line = text[start:end]
         if line.strip():
             if len(line.split()) >= _SHORT_LINE_WORDS:
-                return cut if run >= 2 else len(text)
-            cut, run = start, run + 1
+                chrome = [at for at, words in run if _CHROME.match(words.strip())]
+                return min(chrome) if len(chrome) >= 2 else len(text)
+            run.append((start, line))
         end = start - 1
     return len(text)
 

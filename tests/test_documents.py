@@ -105,6 +105,25 @@ def test_single_short_last_line_is_kept() -> None:
     assert boilerplate_start(text) == len(text)
 
 
+def test_short_closing_lines_of_a_note_are_kept() -> None:
+    """Short last lines are cut only when they read as page chrome."""
+    note = f"Chess club minutes\n{PARA}\nTreasurer: Maria Lopez\nNext meeting: 14 March\n"
+    assert boilerplate_start(note) == len(note)
+    contact = f"Notes\n{PARA}\nEmail: maria@example.org\nHome address: 12 Main St\n"
+    assert boilerplate_start(contact) == len(contact)
+    shared = note + "Share this:\nFacebook\nTwitter\n"
+    assert shared[: boilerplate_start(shared)] == note
+
+
+def test_html_inline_words_at_the_end_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "lighthouse.html"
+    path.write_text(
+        "<html><body><h1>Lighthouse</h1><p>The Skagen lighthouse was first lit in 1747 by "
+        "keeper <b>Anders Holm</b>.</p></body></html>"
+    )
+    assert "Anders Holm" in _load(path).text
+
+
 def test_text_of_only_short_lines_is_kept() -> None:
     poem = "Roses are red\nViolets are blue\nShort lines\nAll the way through\n"
     assert boilerplate_start(poem) == len(poem)
