@@ -24,6 +24,7 @@ from qa.index import IndexProblem, build, recorded_source
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
 _DOC_WINDOW = 20_000  # characters of a long document shown around the cited span
+_KINDS = ", ".join(sorted(SUPPORTED_SUFFIXES))  # what uploads accept, as the indexer reads
 
 EXAMPLES = [
     "Who was known as the Lion of Panjshir?",
@@ -91,7 +92,8 @@ def render_answer(answer: Answer, min_confidence: float) -> str:
         why = {
             "no_span": "the reader found no answer in them",
             "low_score": f"{scored}, below the {min_confidence:.2f} an answer needs",
-            "low_odds": f"{scored}, but the reader found no answer there more likely",
+            "low_odds": f"{scored} (an answer needs {min_confidence:.2f}), but the reader "
+            'judged "no answer here" more likely than the answer it found',
         }.get(answer.abstain_reason or "")
         closest = f"The closest passages are listed below; {why}." if why else ""
         if answer.abstain_reason == "no_passages":
@@ -126,7 +128,7 @@ def _closest(hit: Hit) -> str:
     also = _also(hit.sources[1:])
     return (
         f'<div class="qa-source"><div><b>{_e(src.title)}</b> '
-        f'<span class="qa-file">{_e(src.path)}</span>{also}</div>'
+        f'<span class="qa-file">{_e(Path(src.path).name)}</span>{also}</div>'
         f'<div class="qa-passage">{_e(hit.text)}</div></div>'
     )
 
@@ -216,23 +218,24 @@ class App:
         except IndexProblem as exc:
             return f'<div class="qa-answer qa-notfound">{_e(str(exc))}</div>', "", "", "{}"
         documents = {d.path: d for d in open_searcher(settings).index.documents.values()}
-        timing = f"Answered in {answer.seconds:.2f} s from {len(answer.hits)} passages."
+        n = len(answer.hits)
+        timing = f"Answered in {answer.seconds:.2f} s from {n} passage{'' if n == 1 else 's'}."
         raw = json.dumps(answer.to_json(), ensure_ascii=False, indent=1)
         html = render_answer(answer, settings.min_confidence)
         return html, render_sources(answer, documents), timing, raw
 
     def add(self, files: list[str] | None) -> str:
-        """Save uploaded files into the corpus folder and index them."""
+        """Save uploaded files into the corpus folder and index them; the status as HTML."""
         if not files:
-            return "Choose a file first (.txt, .md, .html, .pdf)."
+            return _e(f"Choose a file first ({_KINDS}).")
         messages: list[str] = []
         added = 0
         with self.write_lock:
             for upload in files:
-                path = Path(upload)
                 try:
-                    added += self._save(path)
-                    messages.append(f"Added {safe_name(path.name)}.")
+                    message, saved = self._save(Path(upload))
+                    messages.append(message)
+                    added += saved
                 except (ValueError, SkipFile, OSError) as exc:
                     messages.append(f"Not added: {exc}")
             if added:
@@ -242,12 +245,14 @@ class App:
                     f"Indexed: {counts['documents']} documents, {counts['chunks']} passages. "
                     "The next question can use it."
                 )
-        return " ".join(messages)
+        return _e(" ".join(messages))
 
-    def _save(self, upload: Path) -> int:
+    def _save(self, upload: Path) -> tuple[str, bool]:
+        """Copy an upload into the corpus: never over another file (a different one with the
+        same name is saved as name-2.txt); the same file again is not copied twice."""
         name = safe_name(upload.name)
         if Path(name).suffix not in SUPPORTED_SUFFIXES:
-            raise ValueError(f"{name}: only .txt, .md, .html, .htm and .pdf can be added")
+            raise ValueError(f"{name}: only {_KINDS} files can be added")
         reason = too_big(upload.stat().st_size, max_file_mb())  # the indexer's limit too
         if reason:
             raise ValueError(f"{name}: {reason}")
@@ -259,13 +264,21 @@ class App:
             except SkipFile as exc:
                 raise ValueError(f"{name}: {exc}") from None
             self.corpus.mkdir(parents=True, exist_ok=True)
-            target = self.corpus / name
+            target, data = self.corpus / name, staged.read_bytes()
+            stem, suffix, n = target.stem, target.suffix, 1
+            while target.exists():
+                if target.is_file() and target.read_bytes() == data:
+                    return f"{target.name} is already in the documents.", False
+                n += 1
+                target = self.corpus / f"{stem}-{n}{suffix}"
             if target.resolve().parent != self.corpus.resolve():
                 raise ValueError(f"{name}: not a plain file name")
-            partial = self.corpus / f".{name}.part"
+            partial = self.corpus / f".{target.name}.part"
             shutil.copyfile(staged, partial)
             os.replace(partial, target)
-        return 1
+        if target.name != name:
+            return f"Added {name} as {target.name} (another {name} is already there).", True
+        return f"Added {name}.", True
 
 
 def build_ui(app: App) -> Any:
@@ -299,14 +312,14 @@ def build_ui(app: App) -> Any:
                 raw = gr.Code(language="json", show_label=False)
         with gr.Accordion("Add documents", open=False):
             files = gr.File(
-                label=f"Upload .txt, .md, .html or .pdf (up to {max_file_mb():g} MB each)",
+                label=f"Upload {_KINDS} files (up to {max_file_mb():g} MB each)",
                 file_count="multiple",
                 file_types=sorted(SUPPORTED_SUFFIXES),
                 type="filepath",
                 elem_id="qa-upload",
             )
             add = gr.Button("Add to the index", elem_id="qa-add")
-            status = gr.Markdown(elem_id="qa-upload-status")
+            status = gr.HTML(elem_id="qa-upload-status")  # file names are not Markdown
         outputs = [answer_html, sources_html, timing, raw]
         # the button, Enter and the API share one pool of answering workers (measured size)
         workers = app.settings.concurrency
@@ -317,6 +330,7 @@ def build_ui(app: App) -> Any:
             api_name="ask",
             concurrency_limit=workers,
             concurrency_id="ask",
+            trigger_mode="always_last",  # a question asked while one runs is answered next
         )
         question.submit(
             app.ask,
@@ -325,6 +339,7 @@ def build_ui(app: App) -> Any:
             api_visibility="private",
             concurrency_limit=workers,
             concurrency_id="ask",
+            trigger_mode="always_last",  # a question asked while one runs is answered next
         )
 
         def add_files(

@@ -171,6 +171,27 @@ def test_enter_submits_and_unanswerable_says_not_found(page) -> None:  # type: i
     assert page.locator("#qa-answer a.qa-cite").count() == 0
 
 
+def test_a_question_asked_while_one_runs_is_the_one_answered(page) -> None:  # type: ignore[no-untyped-def]
+    """Enter twice in quick succession: the answer shown is the second question's."""
+    box = page.locator("#qa-question textarea")
+    box.fill("Who won the 2022 FIFA World Cup?")
+    box.press("Enter")
+    page.wait_for_function(  # the first one is being answered (Gradio marks its outputs)
+        "() => !!document.querySelector('#qa-answer .pending, #qa-answer .eta-bar,"
+        " #qa-answer .wrap.default:not(.hide)')",
+        timeout=30_000,
+    )
+    box.fill("Which NRF spokesman spoke to CNN?")
+    box.press("Enter")
+    page.wait_for_function(
+        "() => { const el = document.querySelector('#qa-answer .qa-answer');"
+        " return el && el.innerText.includes('Nazary'); }",
+        timeout=120_000,
+    )
+    page.wait_for_timeout(3000)  # nothing answers the first question afterwards
+    assert "Nazary" in page.locator("#qa-answer").inner_text()
+
+
 def test_empty_question_gets_a_message(page) -> None:  # type: ignore[no-untyped-def]
     ask(page, "   ")
     assert "question is empty" in page.locator("#qa-answer").inner_text()

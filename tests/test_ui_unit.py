@@ -86,8 +86,8 @@ def test_not_found_says_how_close_the_best_reading_came() -> None:
     empty = replace(close, confidence=0.0, hits=[], abstain_reason="no_passages")
     assert "No passage of the index matched the question." in render_answer(empty, 0.5275)
     vetoed = replace(close, confidence=0.6, abstain_reason="low_odds")
-    assert "scored 0.60, but the reader found no answer there more likely" in render_answer(
-        vetoed, 0.5275
+    assert 'scored 0.60 (an answer needs 0.53), but the reader judged "no answer here"' in (
+        render_answer(vetoed, 0.5275).replace("&quot;", '"')
     )
     assert "below" not in render_answer(answer, 0.5275)  # an answer shows its confidence only
 
@@ -99,7 +99,7 @@ def test_upload_refuses_unsupported_and_oversized_files(tmp_path: Path) -> None:
     app = App(Settings(index_dir=tmp_path / "ix"), corpus)
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ\0\0")
-    assert "only .txt" in app.add([str(exe)])
+    assert "only .htm, .html, .markdown, .md, .pdf, .txt files" in app.add([str(exe)])
     binary = tmp_path / "fake.txt"
     binary.write_bytes(b"\0\1\2" * 100)
     assert "looks binary" in app.add([str(binary)])
@@ -109,3 +109,25 @@ def test_upload_refuses_unsupported_and_oversized_files(tmp_path: Path) -> None:
     assert "big.txt: 21.0 MB is over the 20 MB limit (QA_MAX_FILE_MB)" in app.add([str(big)])
     assert not corpus.exists() or not any(corpus.iterdir())
     assert app.add([]).startswith("Choose a file")
+
+
+@pytest.mark.slow
+def test_an_upload_never_replaces_a_document(tmp_path: Path) -> None:
+    """A different file with a taken name is saved beside it; the same file again is not
+    copied twice; names are shown as they are saved (no Markdown)."""
+    from qa.config import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "__init__.txt").write_text("The Moonbeam Bakery opened in Lisbon in 1999.\n")
+    app = App(Settings(index_dir=tmp_path / "ix"), corpus)
+    upload = tmp_path / "upload" / "__init__.txt"
+    upload.parent.mkdir()
+    upload.write_text("Shopping list: eggs, flour, butter and two lemons.\n")
+    status = app.add([str(upload)])
+    assert "Added __init__.txt as __init__-2.txt (another __init__.txt is already there)." in status
+    assert (corpus / "__init__.txt").read_text().startswith("The Moonbeam Bakery")
+    assert (corpus / "__init__-2.txt").read_text().startswith("Shopping list")
+    again = app.add([str(upload)])
+    assert "__init__-2.txt is already in the documents." in again and "Indexed" not in again
+    assert sorted(p.name for p in corpus.iterdir()) == ["__init__-2.txt", "__init__.txt"]
