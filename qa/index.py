@@ -378,7 +378,7 @@ def write(
 ) -> Index:
     """Write an index of ready-made chunks and vectors (benchmarks and tools use this)."""
     index_dir = Path(index_dir)
-    _check_places(Path(source), index_dir)
+    _check_places(None, index_dir)  # the source is only recorded: it need not exist
     index_dir.mkdir(parents=True, exist_ok=True)
     dense = ann.new_index(model.dim, vectors, np.array([c.id for c in chunks], dtype=np.int64))
     with writer_lock(index_dir):
@@ -537,13 +537,15 @@ def recorded_source(index_dir: Path) -> Path | None:
     return Path(path) if path and Path(path).is_dir() else None
 
 
-def _check_places(source: Path, index_dir: Path) -> None:
+def _check_places(source: Path | None, index_dir: Path) -> None:
     """Refuse, before anything is written, an index folder that is a file, or that is (or
     holds) the documents: the index's own files would be read as documents."""
-    if not source.exists():
-        raise FileNotFoundError(f"document folder not found: {source}")
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexProblem(f"{index_dir} is a file, not an index folder")
+    if source is None:
+        return
+    if not source.exists():
+        raise FileNotFoundError(f"document folder not found: {source}")
     if source.resolve().is_relative_to(index_dir.resolve()):
         raise IndexProblem(
             f"the documents ({source}) are inside the index folder {index_dir}; "
