@@ -226,10 +226,19 @@ def _read_html(data: bytes) -> tuple[str, str]:
         )
     except Exception:  # trafilatura fails in many internal ways; the fallback copes
         text = None
-    text = (text or _html_fallback_text(tree)).replace("\r\n", "\n").replace("\r", "\n")
+    whole = _html_fallback_text(tree)
+    if not text or _squeezed(text) == _squeezed(whole):
+        # nothing to leave out: the page's own blocks, where trafilatura's small-page
+        # fallback puts each <b> or <i> on a line of its own
+        text = whole
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise SkipFile("no text in HTML")
     return text, title
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
 
 
 def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...]]:

@@ -121,7 +121,7 @@ def test_html_inline_words_at_the_end_are_kept(tmp_path: Path) -> None:
         "<html><body><h1>Lighthouse</h1><p>The Skagen lighthouse was first lit in 1747 by "
         "keeper <b>Anders Holm</b>.</p></body></html>"
     )
-    assert "Anders Holm" in _load(path).text
+    assert "first lit in 1747 by keeper Anders Holm." in _load(path).text  # one sentence
 
 
 def test_text_of_only_short_lines_is_kept() -> None:
