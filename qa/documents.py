@@ -65,6 +65,7 @@ _FORMATS = {
     ".pdf": "pdf",
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMATS)
+SUPPORTED_KINDS = ", ".join(sorted(SUPPORTED_SUFFIXES))  # for messages: ".htm, .html, …"
 
 #: Files larger than this are skipped with a warning (and refused as uploads): every
 #: character is embedded, so one huge log or data dump would hold up the whole index for

@@ -45,7 +45,7 @@ from qa import ann
 from qa.bm25 import BM25Index
 from qa.chunking import CHUNKER_VERSION, Chunk, Chunker
 from qa.config import Settings
-from qa.documents import Document, load_folder
+from qa.documents import SUPPORTED_KINDS, Document, load_folder
 from qa.duplicates import NUM_PERM, Span, passage_copies, sentence_groups, signatures
 from qa.embedding import Embedder, ModelIdentity
 
@@ -270,7 +270,7 @@ def build(
         docs = load_folder(source, warn=warn, progress=progress, leave_out=index_dir)
         if not docs:
             raise IndexProblem(
-                f"no documents to index in {source} (supported: .txt .md .html .htm .pdf); "
+                f"no documents to index in {source} (supported: {SUPPORTED_KINDS}); "
                 "the existing index, if any, was left as it was"
             )
         previous = None if rebuild else _compatible(settings, model)

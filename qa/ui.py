@@ -19,12 +19,19 @@ from typing import Any
 
 from qa.answer import Answer, Citation, answerer
 from qa.config import Settings, default_corpus_dir
-from qa.documents import SUPPORTED_SUFFIXES, Document, SkipFile, load_file, max_file_mb, too_big
+from qa.documents import (
+    SUPPORTED_KINDS,
+    SUPPORTED_SUFFIXES,
+    Document,
+    SkipFile,
+    load_file,
+    max_file_mb,
+    too_big,
+)
 from qa.index import IndexProblem, build, recorded_source
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
 _DOC_WINDOW = 20_000  # characters of a long document shown around the cited span
-_KINDS = ", ".join(sorted(SUPPORTED_SUFFIXES))  # what uploads accept, as the indexer reads
 
 EXAMPLES = [
     "Who was known as the Lion of Panjshir?",
@@ -227,7 +234,7 @@ class App:
     def add(self, files: list[str] | None) -> str:
         """Save uploaded files into the corpus folder and index them; the status as HTML."""
         if not files:
-            return _e(f"Choose a file first ({_KINDS}).")
+            return _e(f"Choose a file first ({SUPPORTED_KINDS}).")
         messages: list[str] = []
         added = 0
         with self.write_lock:
@@ -252,7 +259,7 @@ class App:
         same name is saved as name-2.txt); the same file again is not copied twice."""
         name = safe_name(upload.name)
         if Path(name).suffix not in SUPPORTED_SUFFIXES:
-            raise ValueError(f"{name}: only {_KINDS} files can be added")
+            raise ValueError(f"{name}: only {SUPPORTED_KINDS} files can be added")
         reason = too_big(upload.stat().st_size, max_file_mb())  # the indexer's limit too
         if reason:
             raise ValueError(f"{name}: {reason}")
@@ -312,7 +319,7 @@ def build_ui(app: App) -> Any:
                 raw = gr.Code(language="json", show_label=False)
         with gr.Accordion("Add documents", open=False):
             files = gr.File(
-                label=f"Upload {_KINDS} files (up to {max_file_mb():g} MB each)",
+                label=f"Upload {SUPPORTED_KINDS} files (up to {max_file_mb():g} MB each)",
                 file_count="multiple",
                 file_types=sorted(SUPPORTED_SUFFIXES),
                 type="filepath",
