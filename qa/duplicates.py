@@ -30,6 +30,7 @@ MIN_COVERAGE = 0.5
 _EMPTY = np.uint32(0xFFFFFFFF)
 _WINDOW = 32  # a bucket member is compared with at most this many earlier members
 _WORD = re.compile(r"\w+")
+_HASH_BLOCK = 2048  # texts hashed at once: bounds the (shingles x NUM_PERM) array
 
 
 def shingles(text: str) -> set[str]:
@@ -48,16 +49,40 @@ def signatures(texts: Sequence[str]) -> np.ndarray:
 
     Stored beside the index (one row per sentence), so an update hashes only new sentences.
     A text without shingles gets the all-maximum row, which never matches anything.
+    The values are datasketch's ``MinHash`` (scheme "affine32": SHA-1 32-bit hash,
+    MurmurHash3 finaliser, permutations a * h + b mod 2^32 from its seeded generator),
+    computed with NumPy over a block of texts at once: making one ``MinHash`` object per
+    sentence cost more than the hashing itself (tests/test_duplicates.py checks the two agree).
     """
     from datasketch import MinHash
+    from datasketch.hashfunc import sha1_hash32
 
+    a, b = MinHash(num_perm=NUM_PERM, scheme="affine32").permutations.astype(np.uint32)
     out = np.full((len(texts), NUM_PERM), _EMPTY, dtype=np.uint32)
-    sets = [shingles(t) for t in texts]
-    keep = [i for i, s in enumerate(sets) if s]
-    if keep:
-        hashes = MinHash.bulk([[x.encode() for x in sets[i]] for i in keep], num_perm=NUM_PERM)
-        out[keep] = np.stack([h.hashvalues for h in hashes]).astype(np.uint32)
+    for lo in range(0, len(texts), _HASH_BLOCK):
+        sets = [shingles(t) for t in texts[lo : lo + _HASH_BLOCK]]
+        keep = [i for i, s in enumerate(sets) if s]
+        if not keep:
+            continue
+        hashes = np.fromiter(
+            (sha1_hash32(x.encode()) for i in keep for x in sets[i]), dtype=np.uint32
+        )
+        sizes = np.array([len(sets[i]) for i in keep])
+        with np.errstate(over="ignore"):
+            permuted = _fmix32(hashes)[:, None] * a[None, :] + b[None, :]
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        out[lo + np.array(keep)] = np.minimum.reduceat(permuted, starts, axis=0)
     return out
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser (a bijection that spreads the input bits), as
+    datasketch applies it before its affine permutations; uint32 arithmetic wraps."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return np.asarray(h ^ (h >> np.uint32(16)), dtype=np.uint32)
 
 
 def sentence_groups(

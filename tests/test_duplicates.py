@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.config import Settings
@@ -40,6 +41,33 @@ def test_threshold_separates_edits_from_related_sentences() -> None:
     assert groups(spans) == [[("a", 0, 1), ("b", 0, 1)]]
     related = [(("a", 0, 1), RELATED_BUT_DIFFERENT[0]), (("b", 0, 1), RELATED_BUT_DIFFERENT[1])]
     assert groups(related) == []
+
+
+def test_signatures_are_datasketchs_minhash() -> None:
+    """The NumPy signatures equal datasketch's own MinHash of the same shingles, value for
+    value, across block boundaries, for empty texts and for texts of one or two words."""
+    from datasketch import MinHash
+
+    import qa.duplicates as dup
+
+    texts = [*EDITED, *RELATED_BUT_DIFFERENT, "", "  ", "Kabul", "two words", "¿Qué pasó?"]
+    texts += [f"sentence {i} about the valley and its {i % 7} districts" for i in range(40)]
+    old_block = dup._HASH_BLOCK
+    try:
+        dup._HASH_BLOCK = 7  # several blocks, some starting with empty texts
+        ours = signatures(texts)
+    finally:
+        dup._HASH_BLOCK = old_block
+    assert ours.shape == (len(texts), dup.NUM_PERM) and ours.dtype == np.uint32
+    for text, row in zip(texts, ours, strict=True):
+        sh = shingles(text)
+        if not sh:
+            assert (row == 0xFFFFFFFF).all()
+            continue
+        ref = MinHash(num_perm=dup.NUM_PERM)
+        ref.update_batch([x.encode() for x in sh])
+        assert row.tolist() == ref.hashvalues.astype(np.uint32).tolist(), text
+    assert (signatures(texts) == ours).all()
 
 
 def test_same_document_repeats_are_not_groups() -> None:
