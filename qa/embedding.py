@@ -128,6 +128,13 @@ class TokenCounter:
         out = self._slow(list(texts), add_special_tokens=False)
         return [len(ids) for ids in out["input_ids"]]
 
+    def offsets_batch(self, texts: Sequence[str], special: bool = False) -> list[np.ndarray]:
+        """``offsets`` of many texts at once (tokens x 2 arrays), in one tokenizer call."""
+        if self._fast is not None:
+            encs = self._fast.encode_batch(list(texts), add_special_tokens=special)
+            return [np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2) for e in encs]
+        return [np.asarray(self.offsets(t, special), dtype=np.int64).reshape(-1, 2) for t in texts]
+
     def offsets(self, text: str, special: bool = False) -> list[tuple[int, int]]:
         """Character span of each token (``special``: with the model's [CLS]/[SEP], as the
         model sees it); special tokens have empty spans."""
@@ -220,19 +227,33 @@ class Embedder:
                 output_value=None,
             )
         passages = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
-        rows: list[np.ndarray] = []
-        for text, sentence_spans, out in zip(texts, spans, outputs, strict=True):
-            offsets = self.tokens.offsets(text, special=True)
-            tokens = out["token_embeddings"].float().numpy()[: len(offsets)]  # no padding
-            for a, b in sentence_spans:
-                inside = [
-                    i
-                    for i, (x, y) in enumerate(offsets[: len(tokens)])
-                    if y > x and a <= x <= y <= b
-                ]
-                rows.append(tokens[inside].mean(axis=0) if inside else tokens.mean(axis=0))
-        sentences = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
+        all_offsets = self.tokens.offsets_batch(texts, special=True)
+        rows = [
+            _pool_sentences(out["token_embeddings"].float().numpy(), offsets, sentence_spans)
+            for sentence_spans, offsets, out in zip(spans, all_offsets, outputs, strict=True)
+            if sentence_spans
+        ]
+        sentences = np.concatenate(rows) if rows else np.zeros((0, dim), np.float32)
         return _unit(passages), _unit(sentences)
+
+
+def _pool_sentences(
+    tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """One mean-pooled row per span: the mean of the tokens lying wholly inside it (all
+    tokens where none does), as one masked matrix product instead of a loop per sentence."""
+    n = min(len(tokens), len(offsets))  # the model's output has no padding rows here
+    tokens, starts, ends = tokens[:n], offsets[:n, 0], offsets[:n, 1]
+    bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    inside = (
+        (ends > starts)[None, :]
+        & (starts[None, :] >= bounds[:, :1])
+        & (ends[None, :] <= bounds[:, 1:])
+    )
+    counts = inside.sum(axis=1, keepdims=True)
+    sums = inside.astype(np.float32) @ tokens
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), tokens.mean(axis=0))
+    return np.asarray(means, dtype=np.float32)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

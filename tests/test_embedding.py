@@ -53,3 +53,29 @@ def test_vectors_are_normalised_and_bf16_matches_fp32() -> None:
 @pytest.mark.slow
 def test_empty_input_gives_empty_matrix() -> None:
     assert Embedder(Settings()).encode([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_sentence_vectors_pool_the_tokens_inside_each_sentence() -> None:
+    """Each sentence vector is the mean of the passage's token embeddings lying wholly inside
+    the sentence (all tokens where none does), from the passage's own forward pass."""
+    import torch
+
+    embedder = Embedder(Settings(precision="fp32"))
+    passage = TEXTS[1] + " " + TEXTS[2]
+    second = len(TEXTS[1]) + 1
+    spans = [(0, len(TEXTS[1])), (second, len(passage)), (5, 5)]  # the last holds no token
+    vectors, sentences = embedder.encode_passages([passage, TEXTS[0]], [spans, []])
+    assert vectors.shape == (2, 384) and sentences.shape == (3, 384)
+    with torch.inference_mode():
+        out = embedder.model.encode([passage], output_value="token_embeddings")[0]
+    tokens = out.float().numpy()
+    offsets = embedder.tokens.offsets(passage, special=True)
+    for (a, b), row in zip(spans, sentences, strict=True):
+        inside = [i for i, (x, y) in enumerate(offsets) if y > x and a <= x and y <= b]
+        mean = tokens[inside].mean(axis=0) if inside else tokens.mean(axis=0)
+        np.testing.assert_allclose(row, mean / np.linalg.norm(mean), atol=1e-5)
+    # a sentence is nearer its own passage's topic than the other sentence is
+    assert float(sentences[0] @ embedder.encode([TEXTS[0]])[0]) > float(
+        sentences[1] @ embedder.encode([TEXTS[0]])[0]
+    )
