@@ -133,24 +133,24 @@ def squad_em_f1(prediction: str, golds: Sequence[str]) -> tuple[float, float]:
 
 
 def retrieval_metrics(
-    hit_docs: Sequence[Collection[str]], relevant: Mapping[str, float]
+    hit_docs: Sequence[Sequence[str]], relevant: Mapping[str, float]
 ) -> dict[str, float]:
-    """recall@1/5/10, mrr@10 and ndcg@10 of one question, from the documents of each hit."""
-    ranking: list[set[str]] = []
-    seen: set[str] = set()
-    for docs in hit_docs:
-        new = set(docs) - seen
-        if new:
-            ranking.append(new)
-            seen |= new
+    """recall@1/5/10, mrr@10 and ndcg@10 of one question, from the documents of each hit.
+
+    As trec_eval counts (and BEIR's published figures): every document takes a rank of its
+    own, in the order of the hits and, inside a hit that merged near-duplicates, in the
+    order it lists them; a document seen before takes none. Gains are the relevance grades,
+    discounted by log2(rank + 1); the ideal ranking holds every judged relevant document.
+    """
+    ranking = list(dict.fromkeys(d for docs in hit_docs for d in docs))[:10]
     wanted = {d for d, g in relevant.items() if g > 0}
     if not wanted:
         raise ValueError("retrieval metrics need at least one relevant document")
-    gains = [max(relevant.get(d, 0.0) for d in docs) for docs in ranking[:10]]
+    gains = [max(relevant.get(d, 0.0), 0.0) for d in ranking]
     ideal = sorted((g for g in relevant.values() if g > 0), reverse=True)[:10]
     idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
     scores = {
-        f"recall@{n}": len(wanted & set().union(*ranking[:n])) / len(wanted) for n in (1, 5, 10)
+        f"recall@{n}": len(wanted.intersection(ranking[:n])) / len(wanted) for n in (1, 5, 10)
     }
     scores["mrr@10"] = next((1 / (i + 1) for i, g in enumerate(gains) if g > 0), 0.0)
     scores["ndcg@10"] = sum(g / math.log2(i + 2) for i, g in enumerate(gains)) / idcg

@@ -152,22 +152,53 @@ def test_reference_predictions_score_as_published(
 
 
 def test_retrieval_metrics_rank_documents_by_first_appearance() -> None:
-    # a repeated document does not take a rank; a merged hit is one rank for all its documents
+    # a repeated document does not take a rank; a merged hit's documents take one rank each,
+    # in the order the hit lists them
     hits = [["a"], ["a"], ["b", "c"], ["d"]]
     m = retrieval_metrics(hits, {"c": 1.0})
     assert m == {
         "recall@1": 0.0,
         "recall@5": 1.0,
         "recall@10": 1.0,
-        "mrr@10": 0.5,
-        "ndcg@10": pytest.approx(1 / math.log2(3)),
+        "mrr@10": pytest.approx(1 / 3),
+        "ndcg@10": pytest.approx(1 / math.log2(4)),
     }
     graded = retrieval_metrics(hits, {"a": 2.0, "d": 1.0, "z": 1.0})
     assert graded["recall@1"] == pytest.approx(1 / 3) and graded["recall@5"] == pytest.approx(2 / 3)
     assert graded["mrr@10"] == 1.0
     ideal = 2 + 1 / math.log2(3) + 1 / math.log2(4)
-    assert graded["ndcg@10"] == pytest.approx((2 + 1 / math.log2(4)) / ideal)
+    assert graded["ndcg@10"] == pytest.approx((2 + 1 / math.log2(5)) / ideal)
     assert retrieval_metrics([["x"]] * 3, {"a": 1.0})["ndcg@10"] == 0.0
+    # only the first ten documents count, however the hits group them
+    assert retrieval_metrics([[str(i) for i in range(10)], ["z"]], {"z": 1.0})["recall@10"] == 0
+
+
+def test_retrieval_metrics_agree_with_trec_eval() -> None:
+    """recall@k, reciprocal rank within 10 and nDCG@10 equal trec_eval's (pytrec_eval) on
+    random rankings with merged hits, repeats and graded judgements (0 = judged not relevant)."""
+    import random
+
+    import pytrec_eval
+
+    rng = random.Random(7)
+    for _ in range(200):
+        docs = [f"d{i}" for i in range(25)]
+        judged = rng.sample(docs, rng.randint(1, 12))
+        qrel = {d: rng.choice([0, 1, 1, 2, 3]) for d in judged}
+        if not any(qrel.values()):
+            qrel[judged[0]] = 1
+        hits = [rng.sample(docs, rng.choice([1, 1, 1, 2, 3])) for _ in range(rng.randint(1, 15))]
+        ours = retrieval_metrics(hits, {d: float(g) for d, g in qrel.items()})
+        ranking = list(dict.fromkeys(d for h in hits for d in h))
+        run = {d: float(len(ranking) - r) for r, d in enumerate(ranking)}  # score falls by rank
+        top10 = {d: run[d] for d in ranking[:10]}
+        measures = {"recall.1,5,10", "ndcg_cut.10"}
+        ref = pytrec_eval.RelevanceEvaluator({"q": qrel}, measures).evaluate({"q": run})["q"]
+        rr = pytrec_eval.RelevanceEvaluator({"q": qrel}, {"recip_rank"}).evaluate({"q": top10})
+        for n in (1, 5, 10):
+            assert ours[f"recall@{n}"] == pytest.approx(ref[f"recall_{n}"]), (hits, qrel)
+        assert ours["ndcg@10"] == pytest.approx(ref["ndcg_cut_10"]), (hits, qrel)
+        assert ours["mrr@10"] == pytest.approx(rr["q"]["recip_rank"]), (hits, qrel)
 
 
 def test_documents_are_ranked_from_enough_passages() -> None:
