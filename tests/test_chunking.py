@@ -107,3 +107,41 @@ def test_offsets_invariant_on_random_text(
         assert c.text.strip()
     if text.strip():
         assert chunks, "non-empty text must give at least one chunk"
+
+
+def test_a_wrap_before_a_capitalised_word_is_joined() -> None:
+    """PDF line wraps, <br> and hard-wrapped notes break lines before names too: the sentence
+    stays whole (found by a citation audit: the answer was cut at "… choir is")."""
+    cases = {
+        "The conductor of the Ashby choir is\nPhilippa Grant, who studied in Vienna.": 1,
+        "The lighthouse keeper on the island of\nFarra is Bartholomew Quist, who has served.": 1,
+        "The chief engineer of the dam was Harriet\nBowes, who built the second tunnel.": 1,
+    }
+    for text, n in cases.items():
+        sentences = split_sentences([text])[0]
+        assert [text[a:b] for a, b in sentences] == [text][:n], text
+
+
+def test_lines_that_stand_alone_stay_apart() -> None:
+    """Headlines, list items, address blocks and the short lines of a note keep their
+    line breaks as boundaries."""
+    for text in (
+        "Next meeting: 14 April\nContact us: clerk@allot.example\nNewsletter editor: Thomas Hale",
+        "Shopping list for the party\n- milk and\n- eggs",
+        "Jane Smith\n12 High Street\nLondon",
+        "Museum guide\nThe Museum of Tallow in Drenford was founded in 1911.",
+    ):
+        lines = [line for line in text.split("\n")]
+        assert [text[a:b] for a, b, _ in segments(text)] == lines, text
+
+
+def test_a_markdown_link_does_not_end_a_sentence() -> None:
+    text = (
+        "The railway was opened in 1889 by the [Brannock Company](https://example.com/b). "
+        "The station master is Dorothea Quince."
+    )
+    got = [text[a:b] for a, b in split_sentences([text])[0]]
+    assert got == [
+        "The railway was opened in 1889 by the [Brannock Company](https://example.com/b).",
+        "The station master is Dorothea Quince.",
+    ]
