@@ -43,6 +43,7 @@ NOT_FOUND = "Not found in these documents."
 #: log-odds fell below ``min_answer_odds``
 AbstainReason = Literal["no_passages", "no_span", "low_score", "low_odds"]
 
+_WORD = re.compile(r"\w+")
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
 )
@@ -172,6 +173,33 @@ def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | N
     return None
 
 
+def _adds_to(other: _Candidate, best: _Candidate, margin: float) -> bool:
+    """Whether ``other`` is worth quoting after ``best``: it scores within the margin, says
+    more than a headline does (four words or more), and repeats none of ``best``'s text (a
+    sentence and the same sentence with the "She …" after it are one quote, not two)."""
+    if other.score < margin or len(_WORD.findall(other.text)) < 4:
+        return False
+    return not any(
+        o.path == b.path and o.start < b.end and b.start < o.end
+        for o, _ in other.sources
+        for b, _ in best.sources
+    )
+
+
+_Place = tuple[str, int, int]  # (document id, start, end), as the index's sentence groups
+
+
+def _run_twins(first: list[_Place], last: list[_Place], joined: bool) -> list[_Place]:
+    """Near-duplicates of a candidate sentence in other documents. A pronoun sentence joined
+    to the sentence before it ("The dam was completed in 1968. Its reservoir …") has a twin
+    where both of its sentences have one in the same document: from the first's start to the
+    last's end, the same run there."""
+    if not joined:
+        return last
+    ends = {doc: e for doc, _, e in last}
+    return [(doc, s, ends[doc]) for doc, s, _ in first if doc in ends and s < ends[doc]]
+
+
 #: how many sentences beyond those holding reader spans get a full score (``_deciding``)
 OTHER_SENTENCES = 4
 
@@ -246,20 +274,24 @@ class Answerer:
     ) -> None:
         """The sentences of one passage of ``doc`` as candidates."""
         index = self.searcher.index
-        run_start: int | None = None  # where the sentences "he", "this", ... refer to begin
+        run: tuple[int, int] | None = None  # the sentence "he", "this", ... refer to
+        previous_end = 0
         lookback = max(0, passage.start - 1_000)  # the sentence before the passage may be it
         for a, b in index.sentences_in(doc.id, lookback, passage.end):
-            refers_back = run_start is not None and _PRONOUN_START.match(doc.text[a:b])
-            start = run_start if refers_back and run_start is not None else a
-            run_start = start
+            same_paragraph = "\n\n" not in doc.text[previous_end:a]
+            previous_end = b
+            if run is None or not same_paragraph or not _PRONOUN_START.match(doc.text[a:b]):
+                run = (a, b)  # a sentence of its own (a new paragraph starts afresh)
+            start = run[0]
             if a < passage.start:
                 continue
             sentence = doc.text[start:b]
             cand = by_text.setdefault(" ".join(sentence.split()), _Candidate(sentence, []))
-            shown = passage if start >= passage.start else replace(passage, start=start)
-            cand.add(Source(doc.path, doc.title, start, b, doc.page_at(start)), shown)
-            if start == a:
-                cand.groups.update(index.twins((doc.id, a, b)))
+            page = doc.page_at(start)
+            shown = passage if start >= passage.start else replace(passage, start=start, page=page)
+            cand.add(Source(doc.path, doc.title, start, b, page), shown)
+            first, last = index.twins((doc.id, *run)), index.twins((doc.id, a, b))
+            cand.groups.update(_run_twins(first, last, start < a))
 
     def _merge_near_duplicates(self, ranked: list[_Candidate]) -> list[_Candidate]:
         """Near-duplicate sentences (lightly edited copies) become one candidate: the best
@@ -391,7 +423,7 @@ class Answerer:
         cand.reader = read.span
         chosen = [cand]
         margin = cand.score - self.settings.answer_margin
-        other = next((c for c in ranked if c is not cand and c.score >= margin), None)
+        other = next((c for c in ranked if c is not cand and _adds_to(c, cand, margin)), None)
         if other is not None and other.score >= self.settings.min_confidence:
             chosen.append(other)
         return chosen, shown, None

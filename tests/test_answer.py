@@ -345,3 +345,93 @@ def test_answer_thresholds_are_checked_settings() -> None:
             Settings(**bad)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="answer_odds_weight"):
         Settings(answer_odds_weight=-1.0)
+
+
+def _ask_corpus(tmp_path: Path, files: dict[str, str], question: str) -> tuple[Answer, Index]:
+    """Index ``files`` (name -> text) in a folder of their own and ask ``question``."""
+    from qa.index import build
+    from qa.retrieval import Searcher, _embedder
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    index = build(corpus, settings, _embedder(settings), progress=False)
+    answer = Answerer(Searcher(index, _embedder(settings), settings)).ask(question)
+    check_citations(answer, index)
+    return answer, index
+
+
+@pytest.mark.slow
+def test_a_sentence_is_quoted_once_and_its_edited_copy_cited(tmp_path: Path) -> None:
+    """Found by a citation audit: a pronoun sentence joined to the one before it lost its
+    near-duplicate in the other file (both versions were quoted, "also in" stayed empty),
+    and a sentence was quoted again as part of itself-plus-the-next."""
+    answer, _ = _ask_corpus(
+        tmp_path,
+        {
+            "a.txt": "Dam\n\nThe Selmark dam was completed in 1968 after nine years of "
+            "construction. Its reservoir supplies drinking water to 240,000 people in the "
+            "Corran valley.\n",
+            "b.txt": "Local\n\nIn spite of delays, the Selmark dam was completed in 1968 after "
+            "nine years of construction work. Its reservoir now supplies drinking water to "
+            "240,000 people in the Corran valley.\n",
+            "harbour.txt": "Harbour Notes\n\nThe harbour master of Quellport is Ingrid "
+            "Faulkner.\nShe has held the post since 2011.\n",
+        },
+        "How many people does the Selmark reservoir supply with drinking water?",
+    )
+    assert answer.short_answer == "240,000" and len(answer.citations) == 1
+    cited = {Path(answer.citations[0].path).name}
+    cited |= {Path(o.path).name for o in answer.citations[0].also_in}
+    assert cited == {"a.txt", "b.txt"}
+    harbour = Answerer(qa.answer.open_searcher(Settings(index_dir=tmp_path / "index"))).ask(
+        "Who is the harbour master of Quellport?"
+    )
+    assert harbour.short_answer == "Ingrid Faulkner"
+    spans = [(c.path, c.start, c.end) for c in harbour.citations]
+    for i, (p, a, b) in enumerate(spans):  # no two quotes share text
+        assert all(p != q or b <= c or d <= a for q, c, d in spans[i + 1 :]), harbour.text
+
+
+@pytest.mark.slow
+def test_a_pronoun_does_not_reach_back_into_another_paragraph(tmp_path: Path) -> None:
+    """ "He joined …" opening a paragraph is quoted alone, with its own page, not glued to
+    the previous page's last sentence (the passage's page was the old one)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(
+        0,
+        8,
+        "Museum guide\n\nThe Museum of Tallow in Drenford was founded in 1911. "
+        "The museum's curator is Edmund Pryce.",
+    )
+    pdf.add_page()
+    pdf.multi_cell(
+        0,
+        8,
+        "He joined the museum in 2004 after twenty years at the Royal Wax Archive. "
+        "The gift shop sells beeswax candles.",
+    )
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    pdf.output(str(corpus / "guide.pdf"))
+    from qa.index import build
+    from qa.retrieval import Searcher, _embedder
+
+    settings = Settings(index_dir=tmp_path / "index")
+    index = build(corpus, settings, _embedder(settings), progress=False)
+    answer = Answerer(Searcher(index, _embedder(settings), settings)).ask(
+        "When did the curator join the museum?"
+    )
+    check_citations(answer, index)
+    first = answer.citations[0]
+    assert answer.short_answer == "2004"
+    assert answer.sentences[0].text.startswith("He joined the museum in 2004")
+    assert first.page == 2 and first.passage.page == index.documents[
+        next(iter(index.documents))
+    ].page_at(first.passage.start)
