@@ -373,7 +373,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("qa: interrupted; the index was left as it was", file=sys.stderr)
+        kept = "the index" if args.command != "train-reader" else f"{args.out}/"
+        print(f"qa: interrupted; {kept} was left as it was", file=sys.stderr)
         return 130
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

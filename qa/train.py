@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -262,8 +264,9 @@ def train_reader(
     import torch
     from transformers import AutoTokenizer
 
-    if config.epochs < 1 or config.batch_size < 1 or config.lr <= 0:
+    if config.epochs < 1 or config.batch_size < 1 or not 0 < config.lr < math.inf:
         raise ConfigError("--epochs, the batch size and the learning rate must be positive")
+    check_out(Path(out))
     base = resolve_model_dir(config.base)
     if not (base / "config.json").is_file():
         raise ConfigError(f"--base {config.base}: no model there (config.json is missing)")
@@ -281,6 +284,11 @@ def train_reader(
         train += [e for e in more if more_titles[e.article] not in held_titles]
         held += [e for e in more if more_titles[e.article] in held_titles]
         titles += [t for t in more_titles if t not in titles]
+    if not any(e.golds for e in train):
+        raise ConfigError(
+            f"no answerable question is left to train on in {files[0]} once the last "
+            f"{config.holdout} article(s) are held out"
+        )
     negatives = hard_negatives(train, config.negatives)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -351,6 +359,11 @@ def train_reader(
             "seconds": round(seconds, 1),
             "loss": round(float(np.mean(losses)), 4),
         }
+        if not math.isfinite(record["loss"]):
+            raise ConfigError(
+                f"training diverged in epoch {epoch} (the loss is {record['loss']}); "
+                f"try a lower --lr than {config.lr:g}"
+            )
         if held:
             record["held_out"] = closed_scores(model, tokenizer, held)
         epochs.append(record)
@@ -446,16 +459,43 @@ def save(
     out: Path,
     record: dict[str, Any],
 ) -> None:
-    """fp16 safetensors (half the size; read back as fp32), tokenizer, record and card."""
+    """fp16 safetensors (half the size; read back as fp32), tokenizer, record and card.
 
-    out.mkdir(parents=True, exist_ok=True)
-    weights: Any = model  # transformers' dtype methods are untyped
-    weights.half()
-    model.save_pretrained(str(out), safe_serialization=True)
-    weights.float()
-    tokenizer.save_pretrained(str(out))
-    (out / "training.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    (out / "MODEL_CARD.md").write_text(model_card(record), encoding="utf-8")
+    Written into a new folder beside ``out`` that then takes its place, so an interrupted
+    save leaves the previous reader (or nothing), never a half-written one that ``--reader``
+    would load with a broken tokenizer."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        weights: Any = model  # transformers' dtype methods are untyped
+        weights.half()
+        try:
+            model.save_pretrained(str(tmp), safe_serialization=True)
+        finally:
+            weights.float()
+        tokenizer.save_pretrained(str(tmp))
+        text = json.dumps(record, indent=1, allow_nan=False) + "\n"
+        (tmp / "training.json").write_text(text, encoding="utf-8")
+        (tmp / "MODEL_CARD.md").write_text(model_card(record), encoding="utf-8")
+        old = out.with_name(f".{out.name}.old-{tmp.name[-8:]}")
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` that training would fail on or that holds something else, before
+    any time is spent: a file, or a folder with files that are not a reader's."""
+    if out.is_file() or (out.exists() and not out.is_dir()):
+        raise ConfigError(f"--out {out} is a file; give a folder for the reader")
+    if out.is_dir() and any(out.iterdir()) and not (out / "training.json").is_file():
+        raise ConfigError(
+            f"--out {out} holds other files and no reader trained by qa; "
+            "choose a new or empty folder (a reader folder is replaced)"
+        )
 
 
 _HELD_COLUMNS = ("exact_match", "f1", "no_answer_accuracy", "has_answer_accuracy")

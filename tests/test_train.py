@@ -89,6 +89,75 @@ def test_train_reader_errors_are_one_line(
     assert "SQuAD file not found" in capsys.readouterr().err
 
 
+def test_train_reader_refuses_what_would_waste_or_lose_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by an audit: these trained a whole epoch, then crashed or saved a broken reader."""
+    squad = tiny_squad(tmp_path / "tiny.json")
+    base = ["train-reader", "--squad", str(squad), "--holdout", "1", "--quiet"]
+    a_file = tmp_path / "afile"
+    a_file.write_text("mine", encoding="utf-8")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("mine", encoding="utf-8")
+    empty = tmp_path / "empty.json"
+    empty.write_text(
+        json.dumps(
+            {"data": [{"title": "Intro", "paragraphs": [{"context": PARAGRAPH, "qas": []}]},
+                      *json.loads(squad.read_text(encoding="utf-8"))["data"][1:]]}
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    cases = [
+        ([*base, "--out", str(a_file)], "is a file"),
+        ([*base, "--out", str(notes)], "holds other files"),
+        ([*base, "--out", str(tmp_path / "r"), "--lr", "inf"], "learning rate must be positive"),
+        ([*base, "--out", str(tmp_path / "r"), "--lr", "nan"], "learning rate must be positive"),
+        (["train-reader", "--squad", str(empty), "--holdout", "1", "--out", str(tmp_path / "r")],
+         "no answerable question is left to train on"),
+    ]  # fmt: skip
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("qa: error:") and message in err, err
+    assert a_file.read_text(encoding="utf-8") == "mine"
+    assert [f.name for f in notes.iterdir()] == ["notes.txt"]
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_interrupted_save_leaves_the_previous_reader(tmp_path: Path) -> None:
+    """The reader is written beside --out and then takes its place: a save stopped half-way
+    leaves the reader that was there, whole, and no stray folder."""
+    import qa.train
+
+    squad = tiny_squad(tmp_path / "tiny.json")
+    out = tmp_path / "reader"
+    args = ["train-reader", "--squad", str(squad), "--holdout", "1", "--quiet", "--out", str(out)]
+    assert main(args) == 0
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+
+    class Stop(KeyboardInterrupt):
+        pass
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise Stop
+
+    import torch
+
+    model = Reader(Settings(reader=str(out))).model
+    tokenizer = Reader(Settings(reader=str(out))).tokenizer
+    with torch.no_grad():  # new weights, so a save that got as far as them would show
+        for weight in model.parameters():
+            weight.add_(1.0)
+    original = tokenizer.save_pretrained
+    tokenizer.save_pretrained = interrupted  # type: ignore[method-assign]
+    with pytest.raises(Stop):
+        qa.train.save(model, tokenizer, out, {"epochs": []})
+    tokenizer.save_pretrained = original  # type: ignore[method-assign]
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["reader", "tiny.json"]
+
+
 def tiny_squad2(path: Path) -> Path:
     """SQuAD 2.0 style, two articles (one shares its title with tiny_squad's second), each with
     an answerable and an unanswerable question."""
