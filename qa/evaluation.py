@@ -48,6 +48,7 @@ from tqdm import tqdm
 
 from qa.answer import Answer, Answerer
 from qa.config import Settings, default_corpus_dir
+from qa.embedding import effective_precision
 from qa.index import build, current_generation
 from qa.retrieval import Searcher, _embedder, say
 
@@ -172,6 +173,7 @@ class Item:
     relevant: Mapping[str, float]
     golds: tuple[str, ...] | None
     article: int | None = None  # SQuAD: the article's position in the file
+    query_id: str | None = None  # BEIR: a corpus document with this id is not counted
 
 
 #: relative file path -> (document id, text): the corpus as it is written to disk
@@ -232,7 +234,7 @@ def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Ite
     if unknown:
         say(f"{len(unknown)} queries of {tsv} are not in queries.jsonl; skipped")
     items = [
-        Item(queries[q], rel, None)
+        Item(queries[q], rel, None, query_id=q)
         for q, rel in qrels.items()
         if q in queries and any(g > 0 for g in rel.values())
     ]
@@ -346,7 +348,15 @@ def _cached_index(
 ) -> tuple[Searcher, float | None]:
     """A searcher on the index of ``folder``, built or reused (we say which), and the seconds
     its build took, recorded beside it so a cached run reports the original figure."""
-    key = _digest({"corpus": corpus_key, "model": settings.model, **settings.chunker_params()})
+    precision = effective_precision(settings.precision)  # the vectors differ by precision
+    key = _digest(
+        {
+            "corpus": corpus_key,
+            "model": settings.model,
+            "precision": precision,
+            **settings.chunker_params(),
+        }
+    )
     settings = settings.with_(index_dir=cache_dir / f"index-{key}")
     info_path = cache_dir / f"index-{key}.json"
     embedder = _embedder(settings)
@@ -406,7 +416,12 @@ def _run(
             hits = searcher.search(item.question, k=max(DOCUMENT_DEPTH, k))
             if answerer is None:
                 millis.append((time.perf_counter() - started) * 1000)
-            docs = [[doc_of(s.path) for s in hit.sources] for hit in hits]
+            # as BEIR evaluates (ignore_identical_ids): in ArguAna or Quora each query is also
+            # a corpus document, and finding the query itself is not a hit
+            docs = [
+                [d for d in (doc_of(s.path) for s in hit.sources) if d != item.query_id]
+                for hit in hits
+            ]
             for key, value in retrieval_metrics(docs, item.relevant).items():
                 values[key].append(value)
         if answerer is not None and item.golds is not None:

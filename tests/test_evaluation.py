@@ -263,7 +263,38 @@ def test_beir_reader(tmp_path: Path) -> None:
     assert names["d2"] == "d2.txt" and re.fullmatch(r"d_1-[0-9a-f]{8}\.txt", names["d/1"])
     assert corpus[names["d/1"]][1] == "One\nFirst."
     # q2 has no relevant document and q9 no query text: only q1 is evaluated
-    assert items == [Item("first?", {"d/1": 2.0, "d2": 0.0}, None)]
+    assert items == [Item("first?", {"d/1": 2.0, "d2": 0.0}, None, query_id="q1")]
+
+
+@pytest.mark.slow
+def test_eval_beir_does_not_count_the_query_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As BEIR evaluates ArguAna and Quora, whose queries are corpus documents too: finding
+    the query's own document is not a hit, and does not take a rank (found by an audit)."""
+    texts = {
+        "1": "How do I learn to play the violin as an adult beginner?",
+        "2": "What is the best way for an adult beginner to learn the violin?",
+        "3": "How can I improve my chess openings quickly?",
+        "4": "Which chess openings should a beginner study first?",
+        "5": "What is the boiling point of water at high altitude?",
+    }
+    (tmp_path / "q" / "qrels").mkdir(parents=True)
+    folder = tmp_path / "q"
+    rows = [json.dumps({"_id": i, "title": "", "text": t}) for i, t in texts.items()]
+    (folder / "corpus.jsonl").write_text("\n".join(rows) + "\n")
+    queries = [json.dumps({"_id": i, "text": texts[i]}) for i in ("1", "3")]
+    (folder / "queries.jsonl").write_text("\n".join(queries) + "\n")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\t2\t1\n3\t4\t1\n")
+    argv = ["--beir", str(folder), "--mode", "bm25", "--rerank", "0"]
+    argv += ["--cache-dir", str(tmp_path / "cache")]
+    result, _ = scores(capsys, *argv, "--precision", "fp32")
+    assert result["recall@1"] == 1.0 and result["mrr@10"] == 1.0
+    # the cached index is one of fp32 vectors: another precision builds its own
+    _, err = scores(capsys, *argv, "--precision", "bf16")
+    assert "using the cached index" not in err
+    _, err = scores(capsys, *argv, "--precision", "fp32")
+    assert "using the cached index" in err
 
 
 # --- the command ------------------------------------------------------------------------------
