@@ -157,12 +157,14 @@ def _decode(data: bytes, declared: str | None = None) -> str:
             best = matches.best()
             if best is None:
                 raise SkipFile("unknown text encoding")
-            # The detector often ranks cp1250/cp1257 above cp1252 for French or German;
-            # when cp1252 is (nearly) as clean, the common Western legacy encoding wins.
-            western = [
-                m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos + 0.05
-            ]
-            text = str(western[0] if western else best)
+            # The detector often ranks cp775/cp857/cp1250 above cp1252 for French or German
+            # (a "€" read as "Ć"), and on short texts may not list cp1252 at all; when cp1252
+            # reads the bytes (nearly) as cleanly, the common Western legacy encoding wins.
+            western = next((m for m in matches if m.encoding == "cp1252"), None)
+            if western is None and best.encoding != "cp1252":
+                western = charset_normalizer.from_bytes(data, cp_isolation=["cp1252"]).best()
+            clean = western is not None and western.chaos <= best.chaos + 0.05
+            text = str(western if clean else best)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise SkipFile("empty file")

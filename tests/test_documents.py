@@ -172,6 +172,24 @@ def test_latin1_text(tmp_path: Path) -> None:
     assert "café" in doc.text and "crêpes" in doc.text and "thé" in doc.text
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Price list\n\nCoffee costs 3 \u20ac and tea costs 2 \u20ac.\n", "cp1252"),
+        ("Café note\n\nThe éclair costs 4 € – “delicious”.\n", "cp1252"),
+        ("Der Bäcker in München verkauft Brötchen für 2 €.\n", "cp1252"),
+        ("Привет, как дела? Это короткий текст на русском языке.\n", "cp1251"),
+        ("Zażółć gęślą jaźń. Krótki polski tekst o mieście.\n", "cp1250"),
+    ],
+)
+def test_short_legacy_files_keep_their_characters(tmp_path: Path, text: str, encoding: str) -> None:
+    """Found by an audit: a short cp1252 note was read as cp775, its "€" shown as "Ć";
+    cp1252 wins when it reads the bytes as cleanly, and other legacy encodings still work."""
+    path = tmp_path / "note.txt"
+    path.write_bytes(text.encode(encoding))
+    assert _load(path).text.strip() == text.strip()
+
+
 def test_utf8_with_a_stray_byte_is_kept(tmp_path: Path) -> None:
     """One pasted cp1252 quote in a UTF-8 file costs that byte, not the whole document."""
     path = tmp_path / "fr.txt"
