@@ -107,10 +107,11 @@ def boilerplate_start(text: str) -> int:
 
     Rule: walk non-blank lines from the end while they are short (under 10 words); stop at
     the first longer line. That trailing run is cut from its first line that reads like page
-    chrome ("Related Articles", "Leave a Reply", "Share this:", "Back to top"), and only if
-    at least 2 of its lines do: short closing lines of a note ("Treasurer: Maria Lopez",
-    "Next meeting: 14 March") are text, and one short last line is often a sign-off. Nothing
-    is cut from a text made only of short lines (a list or a poem).
+    chrome ("Related Articles", "Leave a Reply", "Share this:", "Back to top": a chrome
+    phrase and at most two words more), and only if at least 2 of its lines do: short
+    closing lines of a note ("Treasurer: Maria Lopez", "Next meeting: 14 March") are text,
+    and one short last line is often a sign-off. Nothing is cut from a text made only of
+    short lines (a list or a poem).
     """
     run: list[tuple[int, str]] = []  # (start, line), last line first
     end = len(text)
@@ -119,11 +120,19 @@ def boilerplate_start(text: str) -> int:
         line = text[start:end]
         if line.strip():
             if len(line.split()) >= _SHORT_LINE_WORDS:
-                chrome = [at for at, words in run if _CHROME.match(words.strip())]
+                chrome = [at for at, words in run if _is_chrome(words.strip())]
                 return min(chrome) if len(chrome) >= 2 else len(text)
             run.append((start, line))
         end = start - 1
     return len(text)
+
+
+def _is_chrome(line: str) -> bool:
+    """A line of page chrome: it opens with a chrome phrase and says little more ("Back to
+    top button", "Contact us: mail@…"). "Newsletter editor: Thomas Hale" or "Follow us on
+    the notice board by the gate" open like chrome but are text."""
+    found = _CHROME.match(line)
+    return found is not None and len(line[found.end() :].split()) <= 2
 
 
 def _mostly_utf8(data: bytes) -> str | None:

@@ -113,6 +113,13 @@ def test_short_closing_lines_of_a_note_are_kept() -> None:
     assert boilerplate_start(contact) == len(contact)
     shared = note + "Share this:\nFacebook\nTwitter\n"
     assert shared[: boilerplate_start(shared)] == note
+    # lines that open like chrome but say more (found by an audit: the editor's name was cut)
+    minutes = (
+        f"Minutes of the Allotment Society\n\n{PARA}\n\nNext meeting: 14 April\n"
+        "Contact us: clerk@allotments.example\nNewsletter editor: Thomas Hale\n"
+        "Follow us on the notice board by the gate\n"
+    )
+    assert boilerplate_start(minutes) == len(minutes)
 
 
 def test_html_inline_words_at_the_end_are_kept(tmp_path: Path) -> None:
