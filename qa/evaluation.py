@@ -245,9 +245,13 @@ def read_seeds_qa(path: Path | str) -> list[Item]:
     """Lines of {"question", "answers", "sources"}; relevant documents are source file names."""
     items = []
     for n, row in _jsonl(Path(path), "seeds-qa file"):
+        if not isinstance(row.get("answers", []), list) or not isinstance(
+            row.get("sources", []), list
+        ):
+            raise EvalError(f"{path} line {n}: 'answers' and 'sources' must be lists")
         try:
             golds = tuple(_text(a) for a in row["answers"])
-            sources = {PurePath(_text(s)).name: 1.0 for s in row["sources"]}
+            sources = {PurePath(_text(s)).name: 1.0 for s in row.get("sources", [])}
             items.append(Item(_text(row["question"]), sources if golds else {}, golds))
         except (KeyError, TypeError, ValueError) as exc:
             raise EvalError(f"{path} line {n}: bad or missing {exc}") from None
@@ -255,9 +259,14 @@ def read_seeds_qa(path: Path | str) -> list[Item]:
 
 
 def _some(items: list[Item], where: str) -> list[Item]:
-    """Refuse an empty evaluation before anything is indexed."""
+    """Refuse an empty evaluation, or one with an empty question, before anything is
+    indexed (naming the question, where ``ask`` would only say "the question is empty")."""
     if not items:
         raise EvalError(f"no questions in {where}")
+    for n, item in enumerate(items, 1):
+        if not item.question.split():
+            which = f"query {item.query_id!r}" if item.query_id else f"question {n}"
+            raise EvalError(f"{which} of {where} is empty; remove it or give it text")
     return items
 
 
@@ -281,7 +290,7 @@ def _file_name(doc_id: str, taken: Collection[str]) -> str:
 
 def _read(path: Path, what: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a BOM is not part of the data
     except FileNotFoundError:
         raise EvalError(f"{what} not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -574,6 +583,11 @@ def evaluate_seeds_qa(
         raise EvalError(f"corpus folder not found: {folder}")
     folder = folder.resolve()
     searcher, seconds = _cached_index(folder, f"folder:{folder}", settings, _cache(cache_dir))
+    indexed = {_file_name_of(d.path) for d in searcher.index.documents.values()}
+    missing = sorted({name for i in items for name in i.relevant} - indexed)
+    if missing:
+        say(f"sources not among the indexed documents of {folder} (they count as misses): "
+            + ", ".join(missing))  # fmt: skip
     return _run(items, searcher, k or settings.k, _file_name_of, seconds, check_sources=True)
 
 

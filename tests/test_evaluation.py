@@ -415,6 +415,8 @@ def _bad_beir(tmp_path: Path) -> list[str]:
         ("malformed", "is not valid JSON"),
         ("not-squad", "is not a SQuAD"),
         ("bad-seeds-line", "line 2"),
+        ("seeds-strings", "line 1: 'answers' and 'sources' must be lists"),
+        ("seeds-empty-question", "question 2 of"),
         ("no-qrels", "BEIR qrels not found"),
         ("misplaced", "--split does not apply"),
         ("closed-beir", "--gold-context does not apply"),
@@ -429,6 +431,8 @@ def test_bad_input(
         "malformed": ["--squad", str(bad)],
         "not-squad": ["--squad", str(bad)],
         "bad-seeds-line": ["--seeds-qa", str(bad)],
+        "seeds-strings": ["--seeds-qa", str(bad)],
+        "seeds-empty-question": ["--seeds-qa", str(bad)],
         "no-qrels": _bad_beir(tmp_path),
         "misplaced": ["--squad", str(bad), "--split", "dev"],
         "closed-beir": [*_bad_beir(tmp_path), "--gold-context"],
@@ -438,6 +442,9 @@ def test_bad_input(
             "malformed": '{"data": [',
             "not-squad": '{"data": [{"title": "x"}]}',
             "bad-seeds-line": '{"question": "q?", "answers": [], "sources": []}\n{"question": 1}\n',
+            "seeds-strings": '{"question": "Where?", "answers": "Kabul", "sources": "a.txt"}\n',
+            "seeds-empty-question": '{"question": "Who?", "answers": []}\n{"question": " ", '
+            '"answers": []}\n',
         }.get(case, "{}")
     )
     code, out, err = run_eval(capsys, *args, "--cache-dir", str(tmp_path / "cache"))
