@@ -513,9 +513,13 @@ def evaluate_squad(
     corpus, items = read_squad(path)
     if holdout is not None:
         items = held_out(items, holdout)
+    if gold_context:  # only answerable questions are read: --limit samples among them
+        answerable = [i for i in items if i.golds and i.relevant]
+        if len(answerable) < len(items):
+            say(f"{len(items) - len(answerable)} questions without an answer are not read")
+        answerable = _some(answerable, "the answerable questions")
+        return _run_closed(_sample(answerable, limit, seed), corpus, settings)
     items = _sample(items, limit, seed)
-    if gold_context:
-        return _run_closed(items, corpus, settings)
     return _evaluate_corpus(corpus, items, settings, k, cache_dir, answers=True)
 
 
@@ -529,15 +533,13 @@ def held_out(items: list[Item], holdout: int) -> list[Item]:
 
 
 def _run_closed(items: list[Item], corpus: Corpus, settings: Settings) -> Scores:
-    """The reader on each answerable question's gold paragraph: exact_match, f1, read time."""
+    """The reader on each (answerable) question's gold paragraph: exact_match, f1, read
+    time."""
     from qa.reader import reader_for
 
     reader = reader_for(settings)
     texts = {rel: text for rel, (_, text) in corpus.items()}
-    answerable = [i for i in items if i.golds and i.relevant]
-    if len(answerable) < len(items):
-        say(f"{len(items) - len(answerable)} questions without an answer are not read")
-    answerable = _some(answerable, "the answerable questions")
+    answerable = items
     reader.read(answerable[0].question, [texts[next(iter(answerable[0].relevant))]])  # warm-up
     values: dict[str, list[float]] = defaultdict(list)
     millis: list[float] = []

@@ -381,6 +381,9 @@ def test_eval_squad_v2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert isinstance(result["no_answer_accuracy"], float)
     assert isinstance(result["has_answer_accuracy"], float)
     assert 0 <= result["exact_match"] <= result["f1"] <= 100
+    # closed: --limit samples among the answerable questions, the only ones read
+    closed, err = scores(capsys, "--squad", str(squad), "--gold-context", "--limit", "8")
+    assert closed["queries"] == 8 and "without an answer are not read" in err
 
 
 @pytest.mark.slow
