@@ -180,13 +180,24 @@ class Item:
 Corpus = dict[str, tuple[str, str]]
 
 
+def squad_articles(data: Any, path: Path | str) -> list[Any]:
+    """The articles of a parsed SQuAD file, or a clear error for another JSON shape."""
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise EvalError(
+            f'{path} is not a SQuAD v1.1/v2.0 file: expected an object whose "data" is a list '
+            "of articles"
+        )
+    articles: list[Any] = data["data"]
+    return articles
+
+
 def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
     """One document per paragraph; a question's relevant document is its own paragraph."""
     data = _load_json(Path(path), "SQuAD file")
     corpus: Corpus = {}
     items: list[Item] = []
     try:
-        for a, article in enumerate(data["data"]):
+        for a, article in enumerate(squad_articles(data, path)):
             slug = re.sub(r"[^A-Za-z0-9]+", "-", str(article.get("title", ""))).strip("-")
             for p, paragraph in enumerate(article["paragraphs"]):
                 rel = f"{a:03d}-{slug[:40] or 'article'}/{p:03d}.txt"

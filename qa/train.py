@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from qa.config import DEFAULT_MODEL, ConfigError
 from qa.embedding import resolve_model_dir
-from qa.evaluation import EvalError, squad_em_f1
+from qa.evaluation import EvalError, squad_articles, squad_em_f1
 from qa.reader import MAX_TOKENS, STRIDE, Window, collate, decode, load_model, windows
 
 if TYPE_CHECKING:
@@ -77,8 +77,9 @@ def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
         raise EvalError(f"cannot read the SQuAD file {path}: {exc}") from None
     titles: list[str] = []
     examples: list[Example] = []
+    misplaced = 0
     try:
-        for a, article in enumerate(data["data"]):
+        for a, article in enumerate(squad_articles(data, path)):
             titles.append(str(article.get("title", a)))
             for paragraph in article["paragraphs"]:
                 context = str(paragraph["context"])
@@ -86,9 +87,18 @@ def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
                     answers = [] if qa.get("is_impossible") else qa["answers"]
                     golds = tuple(dict.fromkeys(str(x["text"]) for x in answers))
                     start = int(answers[0]["answer_start"]) if answers else -1
+                    if golds and context[start : start + len(golds[0])] != golds[0]:
+                        misplaced += 1  # trained on, the span would teach other words
+                        continue
                     examples.append(Example(a, str(qa["question"]), context, golds, start))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
+    if misplaced:
+        print(
+            f"qa: {misplaced} questions of {path} skipped: their answer_start does not point "
+            "at their answer text in the paragraph",
+            file=sys.stderr,
+        )
     if not any(e.golds for e in examples):
         raise EvalError(f"no answerable questions in {path}")
     return titles, examples
@@ -267,7 +277,10 @@ def train_reader(
     if config.epochs < 1 or config.batch_size < 1 or not 0 < config.lr < math.inf:
         raise ConfigError("--epochs, the batch size and the learning rate must be positive")
     check_out(Path(out))
-    base = resolve_model_dir(config.base)
+    try:
+        base = resolve_model_dir(config.base)
+    except ConfigError:
+        raise ConfigError(f"--base {config.base}: no model or reader folder there") from None
     if not (base / "config.json").is_file():
         raise ConfigError(f"--base {config.base}: no model there (config.json is missing)")
     base_record = _base_record(base)

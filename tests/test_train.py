@@ -158,6 +158,33 @@ def test_an_interrupted_save_leaves_the_previous_reader(tmp_path: Path) -> None:
     assert sorted(f.name for f in tmp_path.iterdir()) == ["reader", "tiny.json"]
 
 
+def test_bad_squad_shapes_and_misplaced_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A JSON file of another shape says what a SQuAD file is (it said "bad or missing list
+    indices must be integers"); a question whose answer_start misses its answer text is
+    skipped, not trained on other words; a --base that is not there is named as --base."""
+    odd = tmp_path / "odd.json"
+    for shape in ("[]", '{"data": "nope"}'):
+        odd.write_text(shape, encoding="utf-8")
+        assert main(["train-reader", "--squad", str(odd), "--out", str(tmp_path / "r")]) == 2
+        assert 'expected an object whose "data" is a list' in capsys.readouterr().err
+        assert main(["eval", "--squad", str(odd), "--cache-dir", str(tmp_path / "c")]) == 2
+        assert 'expected an object whose "data" is a list' in capsys.readouterr().err
+    squad = tiny_squad(tmp_path / "tiny.json", articles=2)
+    data = json.loads(squad.read_text(encoding="utf-8"))
+    data["data"][0]["paragraphs"][0]["qas"][0]["answers"][0]["answer_start"] = 0
+    squad.write_text(json.dumps(data), encoding="utf-8")
+    _, examples = read_examples(squad)
+    assert len(examples) == 3 and all(
+        e.context[e.answer_start :].startswith(e.golds[0]) for e in examples
+    )
+    assert "1 questions of" in capsys.readouterr().err
+    argv = ["train-reader", "--squad", str(squad), "--base", str(tmp_path / "nope")]
+    assert main([*argv, "--out", str(tmp_path / "r")]) == 2
+    assert "--base " in capsys.readouterr().err
+
+
 def tiny_squad2(path: Path) -> Path:
     """SQuAD 2.0 style, two articles (one shares its title with tiny_squad's second), each with
     an answerable and an unanswerable question."""
