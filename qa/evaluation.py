@@ -193,11 +193,18 @@ def squad_articles(data: Any, path: Path | str) -> list[Any]:
 
 def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
     """One document per paragraph; a question's relevant document is its own paragraph."""
-    data = _load_json(Path(path), "SQuAD file")
+    corpus, items, _ = _parse_squad(path)
+    return corpus, items
+
+
+def _parse_squad(path: Path | str) -> tuple[Corpus, list[Item], int]:
+    """``read_squad``'s corpus and questions, and how many articles the file has (with those
+    that have no questions, as ``qa train-reader --holdout`` counts them)."""
+    articles = squad_articles(_load_json(Path(path), "SQuAD file"), path)
     corpus: Corpus = {}
     items: list[Item] = []
     try:
-        for a, article in enumerate(squad_articles(data, path)):
+        for a, article in enumerate(articles):
             slug = re.sub(r"[^A-Za-z0-9]+", "-", str(article.get("title", ""))).strip("-")
             for p, paragraph in enumerate(article["paragraphs"]):
                 rel = f"{a:03d}-{slug[:40] or 'article'}/{p:03d}.txt"
@@ -208,7 +215,7 @@ def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
                     items.append(Item(_text(qa["question"]), relevant, golds, a))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
-    return corpus, _some(items, str(path))
+    return corpus, _some(items, str(path)), len(articles)
 
 
 def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Item]]:
@@ -521,9 +528,9 @@ def evaluate_squad(
 ) -> Scores:
     """Retrieval and answer scores on a SQuAD v1.1 or v2.0 file (all paragraphs indexed), or
     with ``gold_context`` the reader's scores on each question's own paragraph."""
-    corpus, items = read_squad(path)
+    corpus, items, articles = _parse_squad(path)
     if holdout is not None:
-        items = held_out(items, holdout)
+        items = held_out(items, holdout, articles)
     if gold_context:  # only answerable questions are read: --limit samples among them
         answerable = [i for i in items if i.golds and i.relevant]
         if len(answerable) < len(items):
@@ -534,9 +541,11 @@ def evaluate_squad(
     return _evaluate_corpus(corpus, items, settings, k, cache_dir, answers=True)
 
 
-def held_out(items: list[Item], holdout: int) -> list[Item]:
-    """The questions of the last ``holdout`` articles (the split of ``qa train-reader``)."""
-    articles = 1 + max((i.article for i in items if i.article is not None), default=-1)
+def held_out(items: list[Item], holdout: int, articles: int | None = None) -> list[Item]:
+    """The questions of the last ``holdout`` of the file's ``articles`` (the split of ``qa
+    train-reader``; without the count, the articles up to the last one with a question)."""
+    if articles is None:
+        articles = 1 + max((i.article for i in items if i.article is not None), default=-1)
     if not 1 <= holdout <= articles:
         raise EvalError(f"--holdout must be between 1 and {articles} articles, not {holdout}")
     first = articles - holdout

@@ -356,6 +356,21 @@ def test_held_out_questions_are_those_of_the_last_articles(tmp_path: Path) -> No
     for bad in (0, 4):
         with pytest.raises(EvalError, match="--holdout must be between 1 and 3"):
             held_out(items, bad)
+    # a last article without questions is still an article, as train-reader counts it: its
+    # --holdout 1 holds out that article, so eval must not score the one before it (found
+    # by an audit: eval scored questions the reader had been trained on)
+    from qa.evaluation import _parse_squad
+    from qa.train import read_examples, split
+
+    data = json.loads(squad.read_text(encoding="utf-8"))
+    data["data"].append({"title": "Appendix", "paragraphs": [{"context": "End.", "qas": []}]})
+    squad.write_text(json.dumps(data), encoding="utf-8")
+    _, items, articles = _parse_squad(squad)
+    titles, examples = read_examples(squad)
+    assert articles == len(titles) == 4 and split(titles, examples, 1)[1] == []
+    with pytest.raises(EvalError, match="no questions in held-out"):
+        held_out(items, 1, articles)
+    assert {i.article for i in held_out(items, 2, articles)} == {2}
 
 
 @pytest.mark.slow
