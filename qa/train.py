@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import shutil
 import sys
@@ -476,39 +477,77 @@ def save(
 
     Written into a new folder beside ``out`` that then takes its place, so an interrupted
     save leaves the previous reader (or nothing), never a half-written one that ``--reader``
-    would load with a broken tokenizer."""
+    would load with a broken tokenizer. Where ``out`` cannot be replaced (a mount point, the
+    current folder), the finished files are moved into it instead: a trained reader is never
+    thrown away."""
+    out = out.resolve()  # "." has no name to put beside it; a symlink's target is replaced
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp's folder is private; a reader folder is not
+    weights: Any = model  # transformers' dtype methods are untyped
+    weights.half()
     try:
-        weights: Any = model  # transformers' dtype methods are untyped
-        weights.half()
-        try:
-            model.save_pretrained(str(tmp), safe_serialization=True)
-        finally:
-            weights.float()
+        model.save_pretrained(str(tmp), safe_serialization=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        weights.float()
+    try:
         tokenizer.save_pretrained(str(tmp))
         text = json.dumps(record, indent=1, allow_nan=False) + "\n"
         (tmp / "training.json").write_text(text, encoding="utf-8")
         (tmp / "MODEL_CARD.md").write_text(model_card(record), encoding="utf-8")
-        old = out.with_name(f".{out.name}.old-{tmp.name[-8:]}")
+        for file in tmp.iterdir():  # the weights are written private; a reader is not
+            file.chmod(0o666 & ~_umask())
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = out.with_name(f".{out.name}.old-{tmp.name[-8:]}")
+    cwd = Path.cwd()
+    try:
+        if out == cwd or out in cwd.parents:  # renaming the folder we are in would lose it
+            raise OSError("the current folder")
         if out.exists():
             out.rename(old)
         tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        if old.exists() and not out.exists():
+            old.rename(out)
+        out.mkdir(parents=True, exist_ok=True)
+        for file in tmp.iterdir():  # the last file written decides: training.json last
+            os.replace(file, out / file.name)
+        tmp.rmdir()
+        return
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def check_out(out: Path) -> None:
     """Refuse an ``--out`` that training would fail on or that holds something else, before
-    any time is spent: a file, or a folder with files that are not a reader's."""
+    any time is spent: a file, a folder with files that are not a reader's (hidden ones such
+    as .gitkeep aside), or a place where the reader cannot be written."""
     if out.is_file() or (out.exists() and not out.is_dir()):
         raise ConfigError(f"--out {out} is a file; give a folder for the reader")
-    if out.is_dir() and any(out.iterdir()) and not (out / "training.json").is_file():
-        raise ConfigError(
-            f"--out {out} holds other files and no reader trained by qa; "
-            "choose a new or empty folder (a reader folder is replaced)"
-        )
+    if out.is_dir():
+        visible = [f for f in out.iterdir() if not f.name.startswith(".")]
+        if visible and not (out / "training.json").is_file():
+            raise ConfigError(
+                f"--out {out} holds other files and no reader trained by qa; "
+                "choose a new or empty folder (a reader folder is replaced)"
+            )
+    parent = out.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK) or (
+        out.is_dir() and not os.access(out, os.W_OK | os.X_OK)
+    ):
+        raise ConfigError(f"--out {out}: cannot write there")
 
 
 _HELD_COLUMNS = ("exact_match", "f1", "no_answer_accuracy", "has_answer_accuracy")

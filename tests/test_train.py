@@ -156,6 +156,28 @@ def test_an_interrupted_save_leaves_the_previous_reader(tmp_path: Path) -> None:
     tokenizer.save_pretrained = original  # type: ignore[method-assign]
     assert {f.name: f.read_bytes() for f in out.iterdir()} == before
     assert sorted(f.name for f in tmp_path.iterdir()) == ["reader", "tiny.json"]
+    # a finished save replaces it, readable by others as a folder of files normally is
+    qa.train.save(model, tokenizer, out, json.loads((out / "training.json").read_text()))
+    assert (out / "model.safetensors").read_bytes() != before["model.safetensors"]
+    assert all(f.stat().st_mode & 0o044 for f in [out, *out.iterdir()])
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["reader", "tiny.json"]
+
+
+def test_a_reader_saved_into_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out . cannot be renamed away (the process is inside it): the files go into it."""
+
+    squad = tiny_squad(tmp_path / "tiny.json")
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / ".gitkeep").write_text("", encoding="utf-8")  # hidden files do not block --out
+    monkeypatch.chdir(here)
+    args = ["train-reader", "--squad", str(squad), "--holdout", "1", "--quiet", "--out", "."]
+    assert main(args) == 0
+    assert (here / "training.json").is_file() and (here / "tokenizer.json").is_file()
+    assert Reader(Settings(reader=str(here))).read("Who led it?", [PARAGRAPH])[0] is not None
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["here", "tiny.json"]
 
 
 def test_bad_squad_shapes_and_misplaced_answers(
