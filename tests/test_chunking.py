@@ -130,6 +130,15 @@ def test_lines_that_stand_alone_stay_apart() -> None:
         "Shopping list for the party\n- milk and\n- eggs",
         "Jane Smith\n12 High Street\nLondon",
         "Museum guide\nThe Museum of Tallow in Drenford was founded in 1911.",
+        # found by a review of the rule: headings, rules, tables, CSV rows, "Key: value"
+        "Things to do\nThe park has a lake.",
+        "## Who we are\nWe are a club.",
+        "Appendix A\nThe following list.",
+        "Toronto, ON\nPhone 555 0101",
+        "Opening hours\n-------------\nThe museum opens at nine.",
+        "| Room A | Ada Byron, curator |\n| Room B | Bo Chen, guide |",
+        "Ann Lee, Conductor, Town Hall, 2019\nBob Day, Organist, Town Hall, 2020",
+        "Venue: The Old Town Hall on Market Street\nDate: Saturday 12 March at 7pm",
     ):
         lines = [line for line in text.split("\n")]
         assert [text[a:b] for a, b, _ in segments(text)] == lines, text
@@ -145,3 +154,15 @@ def test_a_markdown_link_does_not_end_a_sentence() -> None:
         "The railway was opened in 1889 by the [Brannock Company](https://example.com/b).",
         "The station master is Dorothea Quince.",
     ]
+
+
+def test_a_stray_bracket_joins_nothing() -> None:
+    """Only a bracket closed within two more sentences joins them: an emoticon or an
+    unclosed "(" does not swallow the rest of the paragraph."""
+    for text, n in {
+        "Great news today :( The bridge is closed. The council will reopen it in June. "
+        "Buses run every hour.": 3,
+        "The dam (built 1968 is tall. It holds water. It is old. It is grey.": 4,
+        "He left (it was late. Nobody saw). Then it rained.": 2,
+    }.items():
+        assert len(split_sentences([text])[0]) == n, text
