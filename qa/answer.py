@@ -187,6 +187,7 @@ def _adds_to(other: _Candidate, best: _Candidate, margin: float) -> bool:
 
 
 _Place = tuple[str, int, int]  # (document id, start, end), as the index's sentence groups
+_TWIN_GAP = 3  # characters between two sentences that follow one another (a space, "\n\n")
 
 
 def _run_twins(first: list[_Place], last: list[_Place], joined: bool) -> list[_Place]:
@@ -196,8 +197,12 @@ def _run_twins(first: list[_Place], last: list[_Place], joined: bool) -> list[_P
     last's end, the same run there."""
     if not joined:
         return last
-    ends = {doc: e for doc, _, e in last}
-    return [(doc, s, ends[doc]) for doc, s, _ in first if doc in ends and s < ends[doc]]
+    return [
+        (doc, s, e2)
+        for doc, s, e in first
+        for doc2, s2, e2 in last
+        if doc2 == doc and 0 <= s2 - e <= _TWIN_GAP  # the next sentence there, not any later
+    ]
 
 
 #: how many sentences beyond those holding reader spans get a full score (``_deciding``)

@@ -7,11 +7,12 @@ through ``Searcher.search`` (retrieval metrics) and ``Answerer.ask`` (answer met
 Definitions (explicit, tested):
 - Retrieval is scored on documents, not passages: the hits (the best ``DOCUMENT_DEPTH``
   passages, so that a document's several chunks do not crowd out ranks 2-10) are turned into a
-  ranking of documents by first appearance; a hit whose sources (near-duplicate passages merged
-  into one hit) add no new document is skipped, and a hit adding several documents is one rank
-  whose gain is the best of theirs. recall@k = relevant documents in the first k ranks / all
-  relevant documents (BEIR's definition), mrr@10 = 1 / rank of the first relevant one, ndcg@10 =
-  DCG / ideal DCG with linear gain (binary for SQuAD and seeds-qa). Only questions with a
+  ranking of documents by first appearance, as trec_eval counts: every document takes a rank
+  of its own, those of a hit that merged near-duplicate passages in the order it lists them,
+  and a document seen before takes none (BEIR: nor the query's own document). recall@k =
+  relevant documents in the first k ranks / all relevant documents (BEIR's definition),
+  mrr@10 = 1 / rank of the first relevant one, ndcg@10 = DCG / ideal DCG with linear gain
+  (binary for SQuAD and seeds-qa). Only questions with a
   relevant document are scored (an unanswerable question has none).
 - exact_match / f1 follow the official SQuAD scripts (percentages, v2.0's rule that a question
   without gold answers has gold "" so that an empty prediction, i.e. abstaining, scores 100).
@@ -267,6 +268,8 @@ def read_seeds_qa(path: Path | str) -> list[Item]:
             row.get("sources", []), list
         ):
             raise EvalError(f"{path} line {n}: 'answers' and 'sources' must be lists")
+        if row.get("answers") and not row.get("sources"):
+            raise EvalError(f"{path} line {n}: an answerable question needs its 'sources'")
         try:
             golds = tuple(_text(a) for a in row["answers"])
             sources = {PurePath(_text(s)).name: 1.0 for s in row.get("sources", [])}

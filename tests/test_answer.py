@@ -347,6 +347,19 @@ def test_answer_thresholds_are_checked_settings() -> None:
         Settings(answer_odds_weight=-1.0)
 
 
+def test_a_joined_sentence_twins_only_with_the_next_sentence_there() -> None:
+    """A pronoun run's near-duplicate elsewhere is that document's two sentences in a row,
+    not its first sentence's twin up to any later sentence's twin (found by a review)."""
+    from qa.answer import _run_twins
+
+    assert _run_twins([("d2", 0, 30)], [("d2", 4000, 4050)], True) == []
+    pairs = _run_twins(
+        [("d2", 0, 30), ("d2", 3950, 3990)], [("d2", 31, 80), ("d2", 3991, 4050)], True
+    )
+    assert pairs == [("d2", 0, 80), ("d2", 3950, 4050)]
+    assert _run_twins([("d2", 0, 30)], [("d2", 5, 9)], False) == [("d2", 5, 9)]
+
+
 def _ask_corpus(tmp_path: Path, files: dict[str, str], question: str) -> tuple[Answer, Index]:
     """Index ``files`` (name -> text) in a folder of their own and ask ``question``."""
     from qa.index import build

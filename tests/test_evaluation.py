@@ -435,6 +435,7 @@ def _bad_beir(tmp_path: Path) -> list[str]:
         ("bad-seeds-line", "line 2"),
         ("seeds-strings", "line 1: 'answers' and 'sources' must be lists"),
         ("seeds-empty-question", "question 2 of"),
+        ("seeds-no-sources", "an answerable question needs its 'sources'"),
         ("no-qrels", "BEIR qrels not found"),
         ("misplaced", "--split does not apply"),
         ("closed-beir", "--gold-context does not apply"),
@@ -451,6 +452,7 @@ def test_bad_input(
         "bad-seeds-line": ["--seeds-qa", str(bad)],
         "seeds-strings": ["--seeds-qa", str(bad)],
         "seeds-empty-question": ["--seeds-qa", str(bad)],
+        "seeds-no-sources": ["--seeds-qa", str(bad)],
         "no-qrels": _bad_beir(tmp_path),
         "misplaced": ["--squad", str(bad), "--split", "dev"],
         "closed-beir": [*_bad_beir(tmp_path), "--gold-context"],
@@ -463,6 +465,7 @@ def test_bad_input(
             "seeds-strings": '{"question": "Where?", "answers": "Kabul", "sources": "a.txt"}\n',
             "seeds-empty-question": '{"question": "Who?", "answers": []}\n{"question": " ", '
             '"answers": []}\n',
+            "seeds-no-sources": '{"question": "Who?", "answers": ["Massoud"]}\n',
         }.get(case, "{}")
     )
     code, out, err = run_eval(capsys, *args, "--cache-dir", str(tmp_path / "cache"))
