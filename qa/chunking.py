@@ -187,12 +187,14 @@ def _is_wrapped(previous: str, line: str, width: int) -> bool:
     """Whether ``line`` continues the sentence of the line before it (a soft wrap, as in PDF
     text, ``<br>`` or hard-wrapped notes) rather than starting a unit of its own.
 
-    Never after a line that ends a sentence, nor before a list item. Otherwise: when the line
-    starts in lower case, when the previous one ends in a comma or a word that cannot end a
-    sentence ("is", "of", "the" …: "The conductor is" / "Philippa Grant"), or when the
-    previous one was filled to the block's width, as the lines of a wrapped paragraph are
-    ("… the dam was Harriet" / "Bowes"), and is no shorter than this one (a headline is
-    usually shorter than the text under it). spaCy still splits the joined text into
+    Never after a line that ends a sentence, before a list item, or between table or CSV
+    rows. Otherwise: when the line starts in lower case, or the previous one ends in a comma
+    or a hyphenated word part. Then, unless the previous line is a Markdown heading or under
+    four words ("Things to do"): when it ends in a word that cannot end a sentence, as written
+    ("is", "of", "the" …: "The conductor is" / "Philippa Grant"), or when it was filled to the
+    block's width, as the lines of a wrapped paragraph are, is no shorter than this one (a
+    headline is usually shorter than the text under it), and this one goes on in lower case
+    ("… the dam was Harriet" / "Bowes, who …"). spaCy still splits the joined text into
     sentences.
     """
     if _SENTENCE_END.search(previous) or _LIST_ITEM.match(line) or _table_rows(previous, line):
