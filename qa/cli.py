@@ -280,6 +280,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise EvalError(f"{', '.join(misplaced)} does not apply to this kind of evaluation data")
     if args.index_dir is not None:
         say("eval keeps its own indexes in --cache-dir; --index-dir is not used")
+    if args.seed is not None and args.limit is None:
+        say("--seed picks the --limit sample; without --limit every question is asked")
     common = {"k": settings.k, "cache_dir": args.cache_dir}
     sample = {"limit": args.limit, "seed": args.seed or 0}
     if args.squad:

@@ -201,7 +201,8 @@ def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
 def _parse_squad(path: Path | str) -> tuple[Corpus, list[Item], int]:
     """``read_squad``'s corpus and questions, and how many articles the file has (with those
     that have no questions, as ``qa train-reader --holdout`` counts them)."""
-    articles = squad_articles(_load_json(Path(path), "SQuAD file"), path)
+    data = _load_json(Path(path), "SQuAD file")
+    articles = squad_articles(data, path)
     corpus: Corpus = {}
     items: list[Item] = []
     try:
@@ -216,6 +217,10 @@ def _parse_squad(path: Path | str) -> tuple[Corpus, list[Item], int]:
                     items.append(Item(_text(qa["question"]), relevant, golds, a))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
+    unanswered = sum(not i.golds for i in items)
+    if unanswered and str(data.get("version", "")).lstrip("v").startswith("1"):
+        say(f"{unanswered} questions of the v1.1 file {path} have no answers: they are scored "
+            "as questions the documents do not answer")  # fmt: skip
     return corpus, _some(items, str(path)), len(articles)
 
 
@@ -225,20 +230,31 @@ def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Ite
     if not folder.is_dir():
         raise EvalError(f"BEIR folder not found: {folder}")
     corpus: Corpus = {}
+    docs: dict[str, str] = {}
+    ids: list[str] = []
     for n, row in _jsonl(folder / "corpus.jsonl", "BEIR corpus"):
         try:
             doc_id, parts = str(row["_id"]), (row.get("title") or "", row.get("text") or "")
+            ids.append(doc_id)
             text = "\n".join(_text(p).strip() for p in parts if _text(p).strip())
         except (KeyError, TypeError, ValueError) as exc:
             raise EvalError(f"{folder}/corpus.jsonl line {n}: bad or missing {exc}") from None
         if text:
-            corpus[_file_name(doc_id, corpus)] = (doc_id, text)
+            docs[doc_id] = text  # as BEIR's loader reads them: a repeated _id's last line wins
+    repeated = [d for d, n in Counter(ids).items() if n > 1]
+    for doc_id, text in docs.items():
+        corpus[_file_name(doc_id, corpus)] = (doc_id, text)
     queries: dict[str, str] = {}
     for n, row in _jsonl(folder / "queries.jsonl", "BEIR queries"):
         try:
-            queries[str(row["_id"])] = _text(row["text"])
+            query_id = str(row["_id"])
+            repeated += [f"query {query_id}"] if query_id in queries else []
+            queries[query_id] = _text(row["text"])
         except (KeyError, TypeError, ValueError) as exc:
             raise EvalError(f"{folder}/queries.jsonl line {n}: bad or missing {exc}") from None
+    if repeated:
+        say(f"repeated _ids in {folder}, the last line of each kept (as BEIR reads them): "
+            + ", ".join(repeated[:10]) + (" …" if len(repeated) > 10 else ""))  # fmt: skip
     qrels: dict[str, dict[str, float]] = {}
     tsv = folder / "qrels" / f"{split}.tsv"
     for n, cells in enumerate(csv.reader(_read(tsv, "BEIR qrels").splitlines(), delimiter="\t"), 1):

@@ -266,6 +266,36 @@ def test_beir_reader(tmp_path: Path) -> None:
     assert items == [Item("first?", {"d/1": 2.0, "d2": 0.0}, None, query_id="q1")]
 
 
+def test_repeated_ids_and_unanswered_v1_questions_are_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by an audit: a repeated BEIR _id was indexed twice under one id and a repeated
+    query silently replaced; a v1.1 question without answers was scored as unanswerable
+    unsaid. Repeats are now read as BEIR's loader reads them (the last line wins), and said."""
+    (tmp_path / "qrels").mkdir()
+    docs = [
+        {"_id": "d1", "text": "Old."},
+        {"_id": "d1", "text": "New."},
+        {"_id": "d2", "text": "Two."},
+    ]
+    (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in docs))
+    queries = [{"_id": "q1", "text": "old?"}, {"_id": "q1", "text": "new?"}]
+    (tmp_path / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries))
+    (tmp_path / "qrels" / "test.tsv").write_text("q1\td1\t1\n")
+    corpus, items = read_beir(tmp_path)
+    assert sorted(corpus.values()) == [("d1", "New."), ("d2", "Two.")]
+    assert [i.question for i in items] == ["new?"]
+    assert "repeated _ids" in capsys.readouterr().err
+    squad = tmp_path / "v1.json"
+    qas = [{"id": "a", "question": "Who?", "answers": []}]
+    data = [{"title": "T", "paragraphs": [{"context": "Some text.", "qas": qas}]}]
+    squad.write_text(json.dumps({"version": "1.1", "data": data}), encoding="utf-8")
+    read_squad(squad)
+    assert "1 questions of the v1.1 file" in capsys.readouterr().err
+    code, _, err = run_eval(capsys, "--squad", str(tmp_path / "none.json"), "--seed", "3")
+    assert code == 2 and "without --limit every question is asked" in err
+
+
 @pytest.mark.slow
 def test_eval_beir_does_not_count_the_query_itself(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
