@@ -33,6 +33,7 @@ from qa.config import DEFAULT_MODEL, ConfigError
 from qa.embedding import resolve_model_dir
 from qa.evaluation import EvalError, squad_articles, squad_em_f1
 from qa.reader import MAX_TOKENS, STRIDE, Window, collate, decode, load_model, windows
+from qa.retrieval import say
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -95,10 +96,9 @@ def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
     if misplaced:
-        print(
-            f"qa: {misplaced} questions of {path} skipped: their answer_start does not point "
-            "at their answer text in the paragraph",
-            file=sys.stderr,
+        say(
+            f"{misplaced} questions of {path} skipped: their answer_start does not point "
+            "at their answer text in the paragraph"
         )
     if not any(e.golds for e in examples):
         raise EvalError(f"no answerable questions in {path}")
@@ -483,23 +483,21 @@ def save(
     out = out.resolve()  # "." has no name to put beside it; a symlink's target is replaced
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    tmp.chmod(0o777 & ~_umask())  # mkdtemp's folder is private; a reader folder is not
+    mask = _umask()
+    tmp.chmod(0o777 & ~mask)  # mkdtemp's folder is private; a reader folder is not
     weights: Any = model  # transformers' dtype methods are untyped
-    weights.half()
     try:
-        model.save_pretrained(str(tmp), safe_serialization=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        weights.float()
-    try:
+        weights.half()
+        try:
+            model.save_pretrained(str(tmp), safe_serialization=True)
+        finally:
+            weights.float()
         tokenizer.save_pretrained(str(tmp))
         text = json.dumps(record, indent=1, allow_nan=False) + "\n"
         (tmp / "training.json").write_text(text, encoding="utf-8")
         (tmp / "MODEL_CARD.md").write_text(model_card(record), encoding="utf-8")
         for file in tmp.iterdir():  # the weights are written private; a reader is not
-            file.chmod(0o666 & ~_umask())
+            file.chmod(0o666 & ~mask)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
