@@ -295,8 +295,9 @@ class Answerer:
             page = doc.page_at(start)
             shown = passage if start >= passage.start else replace(passage, start=start, page=page)
             cand.add(Source(doc.path, doc.title, start, b, page), shown)
-            first, last = index.twins((doc.id, *run)), index.twins((doc.id, a, b))
-            cand.groups.update(_run_twins(first, last, start < a))
+            joined = start < a
+            first = index.twins((doc.id, *run)) if joined else []  # else the same as last
+            cand.groups.update(_run_twins(first, index.twins((doc.id, a, b)), joined))
 
     def _merge_near_duplicates(self, ranked: list[_Candidate]) -> list[_Candidate]:
         """Near-duplicate sentences (lightly edited copies) become one candidate: the best
