@@ -53,6 +53,7 @@ class Settings:
     mode: Mode = "hybrid"  # dense + BM25 fused by reciprocal rank
     rrf_k: int = 2  # reciprocal rank fusion constant (measured: benchmarks/RESULTS.md)
     candidates: int = 50  # results taken from each retriever before fusion
+    sentence_weight: float = 2.5  # dense score = passage cosine + this x best sentence's cosine
     rerank: int = 5  # the reader reads this many top passages (and copies) and reorders; 0 off
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
     min_confidence: float = 0.5275  # below this answer score the answer is "not found"
@@ -79,6 +80,8 @@ class Settings:
             raise ConfigError(f"dup_threshold must be in (0, 1], not {self.dup_threshold}")
         if self.rrf_k < 0 or self.candidates < 1:
             raise ConfigError("rrf_k must be >= 0 and candidates >= 1")
+        if self.sentence_weight < 0:
+            raise ConfigError(f"sentence_weight must be >= 0, not {self.sentence_weight}")
         if not 0 <= self.rerank <= 100:
             raise ConfigError(f"rerank must be between 0 and 100 passages, not {self.rerank}")
         if self.k < 1:
@@ -176,6 +179,7 @@ def _parse(name: str, raw: str) -> Any:
         "min_answer_odds",
         "answer_margin",
         "dup_threshold",
+        "sentence_weight",
     }:
         try:
             return float(raw)

@@ -212,7 +212,9 @@ class Searcher:
     def _dense(
         self, query_vector: np.ndarray, depth: int
     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """Passages ranked by cosine of the whole passage plus that of its best sentence.
+        """Passages ranked by cosine of the whole passage plus ``sentence_weight`` x that of
+        its best sentence: a question is mostly answered by one sentence, which the passage's
+        one vector dilutes (benchmarks/RESULTS.md, "Retrieval settings").
 
         Candidates are the ``depth`` nearest passages and the passages of the ``3 * depth``
         nearest sentences; the best-sentence cosines are returned too, for the hit's scores.
@@ -224,8 +226,9 @@ class Searcher:
         }
         candidates = set(whole) | scanned
         best = {c: self._best_sentence(query_vector, c) for c in candidates}
+        weight = self.settings.sentence_weight
         scored = [
-            (c, (whole[c] if c in whole else self._cosine(query_vector, c)) + best[c])
+            (c, (whole[c] if c in whole else self._cosine(query_vector, c)) + weight * best[c])
             for c in candidates
         ]
         scored.sort(key=lambda cs: (-cs[1], cs[0]))

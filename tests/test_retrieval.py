@@ -121,6 +121,26 @@ def test_rerank_moves_the_passage_the_reader_answers_from_to_the_top(
     assert answer.hits[0].chunk_id == hits[0].chunk_id
 
 
+def test_dense_score_weighs_the_best_sentence(seeds_settings: Settings) -> None:
+    """A passage's dense score is its cosine plus ``sentence_weight`` x its best sentence's:
+    the weight changes the scores, and so the order, as the setting says."""
+    question = "Which valley did the Taliban say they had captured?"
+    orders = []
+    for weight in (0.0, 2.5, 10.0):
+        settings = seeds_settings.with_(mode="dense", rerank=0, sentence_weight=weight)
+        hits = Searcher.open(settings.index_dir, settings).search(question, k=8)
+        for h in hits:
+            assert h.score == pytest.approx(h.scores["dense"] + weight * h.scores["sentence"])
+        orders.append([h.chunk_id for h in hits])
+        by_sentence = sorted(hits, key=lambda h: -h.scores["sentence"])
+        if weight == 10.0:  # the sentence decides when it weighs far more than the passage
+            assert by_sentence[0].chunk_id == hits[0].chunk_id
+    assert orders[0] != orders[2]
+    assert Settings.from_env({"QA_SENTENCE_WEIGHT": "1.5"}).sentence_weight == 1.5
+    with pytest.raises(ConfigError, match="sentence_weight"):
+        Settings(sentence_weight=-1.0)
+
+
 def test_rerank_is_a_checked_setting() -> None:
     assert Settings.from_env({"QA_RERANK": "10"}).rerank == 10
     with pytest.raises(ConfigError, match="rerank"):
