@@ -7,6 +7,7 @@ keep an index open.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,16 @@ MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut,
 #: what one step of -log(retrieval rank) is worth against the reader's log-odds when
 #: reranking; measured on held-out SQuAD articles (benchmarks/RESULTS.md, "Reranking")
 RERANK_RANK_WEIGHT = 4.0
+
+
+#: what marks a question, as against a keyword query, a title or a claim: a wh-word, a leading
+#: auxiliary verb or imperative ("Did ...", "Name ..."), a blank to fill, a question mark
+_QUESTION = re.compile(
+    r"\?\s*$|_{2,}|\b(who|whom|whose|what|which|when|where|why|how)\b"
+    r"|^\W*(is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may"
+    r"|might|must|name|list|give|identify)\b",
+    re.IGNORECASE,
+)
 
 
 class QueryError(ValueError):
@@ -75,6 +86,14 @@ def clean_query(query: str) -> str:
     if not text:
         raise QueryError("the question is empty")
     return text[:MAX_QUERY_CHARS]
+
+
+def is_question(query: str) -> bool:
+    """Whether the query asks something the reader can answer from a passage. Only questions
+    are reranked by the reader: a keyword query or a claim has no answer span to find, and
+    the reader's odds then reorder passages worse than retrieval did (benchmarks/RESULTS.md,
+    "Reranking only questions")."""
+    return bool(_QUESTION.search(query))
 
 
 def check_k(k: object) -> None:
@@ -138,8 +157,9 @@ class Searcher:
         merge = self.settings.merge_duplicates
         # the reader reads the top ``rerank`` passages with their copies, merged or not, so
         # both lists are reordered alike and merging (afterwards) can drop no document
-        distinct = self._merge_duplicates(ranked) if merge or self.settings.rerank else ranked
-        reading = _prefix(ranked, distinct, self.settings.rerank) if self.settings.rerank else 0
+        rerank = self.settings.rerank if is_question(text) else 0
+        distinct = self._merge_duplicates(ranked) if merge or rerank else ranked
+        reading = _prefix(ranked, distinct, rerank) if rerank else 0
         shown = _prefix(ranked, distinct, k) if merge else k
         pool = ranked[: max(reading, shown)]
         hits = []

@@ -12,7 +12,7 @@ from qa.answer import Answerer
 from qa.config import ConfigError, Settings
 from qa.duplicates import jaccard, shingles
 from qa.reader import Span
-from qa.retrieval import QueryError, Searcher, clean_query
+from qa.retrieval import QueryError, Searcher, clean_query, is_question
 from tests.conftest import seeds_qa
 
 pytestmark = pytest.mark.slow
@@ -139,6 +139,42 @@ def test_dense_score_weighs_the_best_sentence(seeds_settings: Settings) -> None:
     assert Settings.from_env({"QA_SENTENCE_WEIGHT": "1.5"}).sentence_weight == 1.5
     with pytest.raises(ConfigError, match="sentence_weight"):
         Settings(sentence_weight=-1.0)
+
+
+@pytest.mark.parametrize(
+    ("query", "question"),
+    [
+        ("Who was known as the Lion of Panjshir?", True),
+        ("In what year was Massoud assassinated", True),
+        ("Did the Taliban capture the valley", True),
+        ("Name a district the Taliban claimed.", True),
+        ("Massoud's father was known as the ____ of Panjshir.", True),
+        ("Lion of Panjshir", False),
+        ("Panjshir valley resistance Taliban", False),
+        ("Ahmad Massoud refused to surrender to the Taliban.", False),  # a claim
+        ("Whoever holds the valley", False),
+    ],
+)
+def test_is_question(query: str, question: bool) -> None:
+    assert is_question(query) is question
+
+
+def test_only_questions_are_reranked(seeds_settings: Settings) -> None:
+    """A keyword query or a claim has no answer span: the reader does not reorder its hits
+    (it did worse than retrieval there); ``ask`` still reads them for its short answer."""
+    settings = seeds_settings.with_(rerank=5)
+    searcher = Searcher.open(settings.index_dir, settings)
+    reader = _FavouringReader("Panjshir")
+    searcher._reader = reader  # type: ignore[assignment]
+    plain = Searcher.open(settings.index_dir, settings.with_(rerank=0))
+    for query in ("Lion of Panjshir", "Massoud refused to surrender to the Taliban."):
+        hits = searcher.search(query, k=5)
+        assert reader.calls == 0 and not any(h.read for h in hits)
+        assert [h.chunk_id for h in hits] == [h.chunk_id for h in plain.search(query, k=5)]
+    assert all(h.read for h in searcher.search("Who is the Lion of Panjshir?", k=5))
+    assert reader.calls == 1
+    Answerer(searcher, reader).ask("Lion of Panjshir", k=5)  # type: ignore[arg-type]
+    assert reader.calls == 2  # the answer read the passages the search left unread
 
 
 def test_rerank_is_a_checked_setting() -> None:
