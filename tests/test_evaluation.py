@@ -266,6 +266,25 @@ def test_beir_reader(tmp_path: Path) -> None:
     assert items == [Item("first?", {"d/1": 2.0, "d2": 0.0}, None, query_id="q1")]
 
 
+def test_beir_sets_built_from_squad_read_as_beir(tmp_path: Path) -> None:
+    """benchmarks/beir_from_squad.py: documents of several paragraphs under their article's
+    title, and the same questions as asked and cut to their keywords, one relevant each."""
+    from benchmarks.beir_from_squad import build
+
+    made = build(shared_file("squad-v1.1-dev.json"), tmp_path, per_doc=3, limit=30, seed=0)
+    assert made == {"documents": 348, "queries": 30}
+    asked, cut = read_beir(tmp_path / "questions"), read_beir(tmp_path / "keywords")
+    assert len(asked[0]) == len(cut[0]) == 348 and len(asked[1]) == len(cut[1]) == 30
+    for question, keywords in zip(asked[1], cut[1], strict=True):
+        assert question.relevant == keywords.relevant and len(question.relevant) == 1
+        words = keywords.question.lower().split()
+        assert words and not {"what", "which", "the", "of", "?"} & set(words)
+        assert set(words) <= {w.strip('?,."').lower() for w in question.question.split()}
+    doc_id = next(iter(asked[1][0].relevant))
+    text = next(text for d, text in asked[0].values() if d == doc_id)
+    assert text.count("\n\n") == 2  # the title line, then three paragraphs
+
+
 def test_repeated_ids_and_unanswered_v1_questions_are_said(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
