@@ -378,7 +378,7 @@ class Answerer:
         """
         hits = [hit for hit in hits if hit.sources]
         places = [hit.sources[0] for hit in hits]
-        spans = [hit.span for hit in hits]  # the searcher's reranking read most of them
+        spans = [hit.span for hit in hits]  # a question's reranking read most of them
         unread = [n for n, hit in enumerate(hits) if not hit.read]
         if unread:
             for n, span in zip(

@@ -52,7 +52,8 @@ def _rerank_option(parser: argparse.ArgumentParser) -> None:
         "--rerank",
         type=int,
         metavar="N",
-        help="the reader reads the best N passages and reorders them; 0 = off ($QA_RERANK)",
+        help="for a question, the reader reads the best N passages and reorders them (a keyword "
+        "query or a claim keeps retrieval's order); 0 = off ($QA_RERANK)",
     )
 
 

@@ -54,7 +54,7 @@ class Settings:
     rrf_k: int = 2  # reciprocal rank fusion constant (measured: benchmarks/RESULTS.md)
     candidates: int = 50  # results taken from each retriever before fusion
     sentence_weight: float = 2.5  # dense score = passage cosine + this x best sentence's cosine
-    rerank: int = 5  # the reader reads this many top passages (and copies) and reorders; 0 off
+    rerank: int = 5  # a question's top passages (and copies) the reader reads and reorders; 0 off
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
     min_confidence: float = 0.5275  # below this answer score the answer is "not found"
     answer_odds_weight: float = 0.0175  # answer score = sentence score + this x reader log-odds

@@ -27,10 +27,13 @@ MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut,
 RERANK_RANK_WEIGHT = 4.0
 
 
-#: what marks a question, as against a keyword query, a title or a claim: a wh-word, a leading
-#: auxiliary verb or imperative ("Did ...", "Name ..."), a blank to fill, a question mark
+#: what marks a question, as against a keyword query, a title or a claim: a wh-word among its
+#: first three words ("Who ...", "In what year ...", not a relative clause further on), a
+#: leading auxiliary verb or imperative ("Did ...", "Name ..."), a blank to fill, or a question
+#: mark at the end (ASCII, full-width or Arabic; closing quotes and brackets may follow it)
 _QUESTION = re.compile(
-    r"\?\s*$|_{2,}|\b(who|whom|whose|what|which|when|where|why|how)\b"
+    r"[?？؟][\s\"'”’»)\]]*$|_{2,}"
+    r"|^\W*(?:\w+\W+){0,2}(who|whom|whose|what|which|when|where|why|how)\b"
     r"|^\W*(is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may"
     r"|might|must|name|list|give|identify)\b",
     re.IGNORECASE,
@@ -157,7 +160,7 @@ class Searcher:
         merge = self.settings.merge_duplicates
         # the reader reads the top ``rerank`` passages with their copies, merged or not, so
         # both lists are reordered alike and merging (afterwards) can drop no document
-        rerank = self.settings.rerank if is_question(text) else 0
+        rerank = self.settings.rerank if is_question(query) else 0  # uncut: its "?" is last
         distinct = self._merge_duplicates(ranked) if merge or rerank else ranked
         reading = _prefix(ranked, distinct, rerank) if rerank else 0
         shown = _prefix(ranked, distinct, k) if merge else k

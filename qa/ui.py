@@ -210,7 +210,7 @@ class App:
         """Load the index and the models before the first question."""
         try:
             searcher = open_searcher(self.settings)
-            searcher.search("warm up", k=1)
+            searcher.search("What warms up the model?", k=1)  # a question: loads the reader
             answerer(self.settings).ask("Who warmed up the model?", k=1)
         except Exception as exc:  # shown on the first question instead
             say(f"warm-up failed: {exc}")

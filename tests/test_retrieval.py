@@ -152,7 +152,10 @@ def test_dense_score_weighs_the_best_sentence(seeds_settings: Settings) -> None:
         ("Lion of Panjshir", False),
         ("Panjshir valley resistance Taliban", False),
         ("Ahmad Massoud refused to surrender to the Taliban.", False),  # a claim
+        ("Massoud's father, who was known as the Lion of Panjshir, was killed in 2001.", False),
         ("Whoever holds the valley", False),
+        ('He asked: "Who holds the valley?"', True),
+        ("谁守住了山谷？", True),
     ],
 )
 def test_is_question(query: str, question: bool) -> None:
