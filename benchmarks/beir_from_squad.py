@@ -23,6 +23,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa.evaluation import EvalError, squad_articles  # noqa: E402
+
 SHARED = Path(os.environ.get("QA_SHARED_EVAL", ROOT.parent / "shared" / "eval"))
 _WORD = re.compile(r"[\w'-]+")
 
@@ -36,7 +40,7 @@ def build(squad: Path, out: Path, per_doc: int, limit: int, seed: int) -> dict[s
     """Write ``out/questions`` and ``out/keywords``; returns what was written."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    articles = json.loads(squad.read_text(encoding="utf-8"))["data"]
+    articles = squad_articles(json.loads(squad.read_text(encoding="utf-8")), squad)
     corpus: list[dict[str, str]] = []
     queries: list[tuple[str, str, str]] = []  # (id, question, document id)
     for a, article in enumerate(articles):
@@ -51,18 +55,18 @@ def build(squad: Path, out: Path, per_doc: int, limit: int, seed: int) -> dict[s
     random.Random(seed).shuffle(queries)
     queries = queries[:limit] if limit else queries
     stop = frozenset(STOP_WORDS)
+    documents = "\n".join(json.dumps(doc, ensure_ascii=False) for doc in corpus) + "\n"
+    qrels = ["query-id\tcorpus-id\tscore", *(f"{q}\t{d}\t1" for q, _, d in queries)]
     for kind in ("questions", "keywords"):
         folder = out / kind
         (folder / "qrels").mkdir(parents=True, exist_ok=True)
-        lines = [json.dumps(doc, ensure_ascii=False) for doc in corpus]
-        (folder / "corpus.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / "corpus.jsonl").write_text(documents, encoding="utf-8")
         rows = [
             {"_id": qid, "text": question if kind == "questions" else keywords(question, stop)}
             for qid, question, _ in queries
         ]
         lines = [json.dumps(row, ensure_ascii=False) for row in rows]
         (folder / "queries.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        qrels = ["query-id\tcorpus-id\tscore", *(f"{q}\t{d}\t1" for q, _, d in queries)]
         (folder / "qrels" / "test.tsv").write_text("\n".join(qrels) + "\n", encoding="utf-8")
     return {"documents": len(corpus), "queries": len(queries)}
 
@@ -80,7 +84,11 @@ def main() -> int:
         return 0
     if args.per_doc < 1 or args.limit < 0:
         ap.error("--per-doc must be at least 1 and --limit at least 0")
-    made = build(args.squad, args.out, args.per_doc, args.limit, args.seed)
+    try:
+        made = build(args.squad, args.out, args.per_doc, args.limit, args.seed)
+    except (EvalError, ValueError, KeyError, TypeError) as exc:  # not a SQuAD file we can read
+        print(f"beir_from_squad: {exc}", file=sys.stderr)
+        return 1
     print(f"{made['documents']} documents, {made['queries']} queries in {args.out}/questions "
           f"and {args.out}/keywords")  # fmt: skip
     return 0

@@ -95,7 +95,7 @@ def is_question(query: str) -> bool:
     """Whether the query asks something the reader can answer from a passage. Only questions
     are reranked by the reader: a keyword query or a claim has no answer span to find, and
     the reader's odds then reorder passages worse than retrieval did (benchmarks/RESULTS.md,
-    "Reranking only questions")."""
+    "Only questions are reranked")."""
     return bool(_QUESTION.search(query))
 
 
