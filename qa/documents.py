@@ -144,14 +144,33 @@ def _mostly_utf8(data: bytes) -> str | None:
     return text if decoded > 0 and stray <= max(1, len(text) // 1000) else None
 
 
+def _bomless_utf16(data: bytes) -> str | None:
+    """UTF-16 written without a BOM (some Windows tools and exports do): in text that is mostly
+    Latin script, every other byte is NUL. Binary data that happens to decode is still caught
+    by the control-character check in ``_decode``."""
+    head = data[:8192]
+    if len(data) % 2 or len(head) < 4:
+        return None
+    for encoding, high in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+        low = head[0::2] if encoding == "utf-16-le" else head[1::2]
+        if high.count(0) >= 0.6 * len(high) and low.count(0) <= 0.05 * len(low):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def _decode(data: bytes, declared: str | None = None) -> str:
-    """Bytes to text: BOM, then strict UTF-8, then the declared charset, then detection."""
+    """Bytes to text: BOM, then BOM-less UTF-16, strict UTF-8, the declared charset, detection."""
     text = next(
         (data.decode(enc, errors="replace") for bom, enc in _BOMS if data.startswith(bom)), None
     )
-    if text is None:
-        if b"\x00" in data[:8192]:
+    if text is None and b"\x00" in data[:8192]:
+        text = _bomless_utf16(data)
+        if text is None:
             raise SkipFile("looks binary")
+    if text is None:
         for encoding in ("utf-8", declared):
             try:
                 text = data.decode(encoding) if encoding else None

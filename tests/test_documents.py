@@ -213,6 +213,25 @@ def test_utf16_with_bom_and_crlf(tmp_path: Path) -> None:
     assert doc.title == "Wide title"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom(tmp_path: Path, encoding: str) -> None:
+    """Found by an audit: UTF-16 saved without a BOM was skipped as binary (its NUL bytes)."""
+    path = tmp_path / "export.txt"
+    text = f"Zoé's report\r\n{PARA} It cost 3 € — «cheap».\r\n"
+    path.write_bytes(text.encode(encoding))
+    doc = _load(path)
+    assert doc.text == f"Zoé's report\n{PARA} It cost 3 € — «cheap»."
+    assert doc.title == "Zoé's report"
+
+
+def test_binary_with_nul_every_other_byte_is_skipped(tmp_path: Path) -> None:
+    """Small 16-bit integers look like UTF-16 by their NULs but decode to control characters."""
+    path = tmp_path / "samples.txt"
+    path.write_bytes(bytes(b for n in range(4000) for b in ((n * 7) % 32, 0)))
+    with pytest.raises(SkipFile, match="looks binary"):
+        _load(path)
+
+
 def test_utf8_bom_is_stripped(tmp_path: Path) -> None:
     path = tmp_path / "bom.txt"
     path.write_bytes(b"\xef\xbb\xbfHello world\n")
