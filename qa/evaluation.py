@@ -192,6 +192,109 @@ def squad_articles(data: Any, path: Path | str) -> list[Any]:
     return articles
 
 
+@dataclass(frozen=True)
+class SquadQuestion:
+    """One question of a SQuAD file where it stands: ``qa eval`` and ``qa train-reader`` read
+    files through the same checks, so they agree on what a file holds."""
+
+    article: int
+    paragraph: int
+    context: str
+    question: str
+    golds: tuple[str, ...]  # empty: the paragraph does not answer it
+    answer_start: int  # of golds[0]; -1 without answers
+
+
+def squad_questions(
+    path: Path | str,
+) -> tuple[list[str], list[tuple[int, int, str]], list[SquadQuestion]]:
+    """Article titles (every article, as ``--holdout`` counts them), the paragraphs with text
+    as (article, paragraph, context), and every question, in file order. A structural mistake
+    is one error naming the article, paragraph and question; an empty paragraph (its questions
+    left out), an empty answer text and a question without answers that does not say
+    ``is_impossible`` are warned about."""
+    articles = squad_articles(_load_json(Path(path), "SQuAD file"), path)
+    titles: list[str] = []
+    paragraphs: list[tuple[int, int, str]] = []
+    out: list[SquadQuestion] = []
+    empty: list[str] = []
+    empty_answers = unmarked = 0
+    where = "the file"
+    try:
+        for a, article in enumerate(articles):
+            where = f"article {a + 1}"
+            _expect(article, dict, "an object with 'title' and 'paragraphs'")
+            titles.append(str(article.get("title", a)))
+            in_article = where = f"{where} ({titles[-1]!r})"
+            for p, paragraph in enumerate(
+                _expect(article.get("paragraphs"), list, "a list as 'paragraphs'")
+            ):
+                in_paragraph = where = f"{in_article}, paragraph {p + 1}"
+                _expect(paragraph, dict, "an object with 'context' and 'qas'")
+                context = _expect(paragraph.get("context"), str, "text as 'context'")
+                questions = _expect(paragraph.get("qas", []), list, "a list as 'qas'")
+                if not context.strip():
+                    empty += [f"article {a + 1} paragraph {p + 1}"] if questions else []
+                    continue
+                paragraphs.append((a, p, context))
+                for q, qa in enumerate(questions):
+                    where = f"{in_paragraph}, question {q + 1}"
+                    _expect(qa, dict, "an object with 'question' and 'answers'")
+                    question = _expect(qa.get("question"), str, "text as 'question'")
+                    if not question.split():
+                        raise EvalError(f"{path}: {where}: the question is empty; remove it or "
+                                        "give it text")  # fmt: skip
+                    answers = [] if qa.get("is_impossible") else qa.get("answers", [])
+                    _expect(answers, list, "a list of {'text', 'answer_start'} as 'answers'")
+                    texts: list[str] = []
+                    start = -1
+                    for answer in answers:
+                        _expect(answer, dict, "{'text', 'answer_start'} in 'answers'")
+                        text = _expect(answer.get("text"), str, "text as an answer's 'text'")
+                        if not text.strip():
+                            empty_answers += 1
+                            continue
+                        if not texts:
+                            start = _answer_start(answer.get("answer_start"))
+                        texts.append(text)
+                    if not texts and "is_impossible" not in qa:
+                        unmarked += 1
+                    out.append(
+                        SquadQuestion(a, p, context, question, tuple(dict.fromkeys(texts)), start)
+                    )
+    except _Shape as exc:
+        raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: {where}: {exc}") from None
+    if empty:
+        say(f"{len(empty)} paragraphs of {path} have no text; their questions are left out: "
+            + ", ".join(empty[:5]) + (" …" if len(empty) > 5 else ""))  # fmt: skip
+    if empty_answers:
+        say(f"{empty_answers} answers of {path} have an empty text; they are left out")
+    if unmarked:
+        say(f"{unmarked} questions of {path} have no answers and no 'is_impossible': they are "
+            "scored as questions the documents do not answer")  # fmt: skip
+    return titles, paragraphs, out
+
+
+class _Shape(ValueError):
+    """A value of the wrong kind in a SQuAD file (caught and given its place)."""
+
+
+def _expect(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        got = "nothing" if value is None else f"{type(value).__name__} {str(value)[:40]!r}"
+        raise _Shape(f"expected {what}, got {got}")
+    return value
+
+
+def _answer_start(value: Any) -> int:
+    if not isinstance(value, bool) and isinstance(value, (int, str)):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise _Shape(f"'answer_start' must be a whole number, not {value!r}")
+
+
 def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
     """One document per paragraph; a question's relevant document is its own paragraph."""
     corpus, items, _ = _parse_squad(path)
@@ -200,35 +303,30 @@ def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
 
 def _parse_squad(path: Path | str) -> tuple[Corpus, list[Item], int]:
     """``read_squad``'s corpus and questions, and how many articles the file has (with those
-    that have no questions, as ``qa train-reader --holdout`` counts them)."""
-    data = _load_json(Path(path), "SQuAD file")
-    articles = squad_articles(data, path)
+    that have no questions, as ``qa train-reader --holdout`` counts them). A paragraph text
+    that occurs more than once (a file that repeats the paragraph under each of its
+    questions) is one document, so every copy's questions find it."""
+    titles, paragraphs, questions = squad_questions(path)
     corpus: Corpus = {}
-    items: list[Item] = []
-    try:
-        for a, article in enumerate(articles):
-            slug = re.sub(r"[^A-Za-z0-9]+", "-", str(article.get("title", ""))).strip("-")
-            for p, paragraph in enumerate(article["paragraphs"]):
-                rel = f"{a:03d}-{slug[:40] or 'article'}/{p:03d}.txt"
-                corpus[rel] = (rel, _text(paragraph["context"]))
-                for qa in paragraph["qas"]:
-                    golds = () if qa.get("is_impossible") else _golds(qa["answers"])
-                    relevant = {rel: 1.0} if golds else {}
-                    items.append(Item(_text(qa["question"]), relevant, golds, a))
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
-    unanswered = sum(not i.golds for i in items)
-    if unanswered and str(data.get("version", "")).lstrip("v").startswith("1"):
-        say(f"{unanswered} questions of the v1.1 file {path} have no answers: they are scored "
-            "as questions the documents do not answer")  # fmt: skip
-    return corpus, _some(items, str(path)), len(articles)
+    rel_of: dict[str, str] = {}
+    for a, p, context in paragraphs:
+        if context not in rel_of:
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", titles[a]).strip("-")
+            rel = rel_of[context] = f"{a:03d}-{slug[:40] or 'article'}/{p:03d}.txt"
+            corpus[rel] = (rel, context)
+    items = [
+        Item(q.question, {rel_of[q.context]: 1.0} if q.golds else {}, q.golds, q.article)
+        for q in questions
+    ]
+    return corpus, _some(items, str(path)), len(titles)
 
 
 def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Item]]:
     """corpus.jsonl, queries.jsonl and qrels/<split>.tsv; only queries with qrels are kept."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise EvalError(f"BEIR folder not found: {folder}")
+        kind = "is a file, not a folder" if folder.exists() else "not found"
+        raise EvalError(f"BEIR folder {kind}: {folder}")
     corpus: Corpus = {}
     docs: dict[str, str] = {}
     ids: list[str] = []
@@ -241,6 +339,8 @@ def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Ite
             raise EvalError(f"{folder}/corpus.jsonl line {n}: bad or missing {exc}") from None
         if text:
             docs[doc_id] = text  # as BEIR's loader reads them: a repeated _id's last line wins
+    if not docs:
+        raise EvalError(f"no documents with text in {folder}/corpus.jsonl")
     repeated = [d for d, n in Counter(ids).items() if n > 1]
     for doc_id, text in docs.items():
         corpus[_file_name(doc_id, corpus)] = (doc_id, text)
@@ -257,14 +357,23 @@ def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Ite
             + ", ".join(repeated[:10]) + (" …" if len(repeated) > 10 else ""))  # fmt: skip
     qrels: dict[str, dict[str, float]] = {}
     tsv = folder / "qrels" / f"{split}.tsv"
+    if not tsv.exists() and (folder / "qrels").is_dir():
+        splits = sorted(f.stem for f in (folder / "qrels").glob("*.tsv"))
+        raise EvalError(f"BEIR qrels not found: {tsv} (--split can be: {', '.join(splits)})")
     for n, cells in enumerate(csv.reader(_read(tsv, "BEIR qrels").splitlines(), delimiter="\t"), 1):
         if not cells or (n == 1 and cells[0] == "query-id"):
             continue
         try:
             query_id, doc_id, score = cells
-            qrels.setdefault(query_id, {})[doc_id] = float(score)
+            gain = float(score)
         except ValueError:
-            raise EvalError(f"{tsv} line {n}: expected query-id, corpus-id, score") from None
+            header = " (a header line must read query-id, corpus-id, score)" if n == 1 else ""
+            raise EvalError(
+                f"{tsv} line {n}: expected query-id, corpus-id, score{header}"
+            ) from None
+        if not math.isfinite(gain):
+            raise EvalError(f"{tsv} line {n}: the score must be a finite number, not {score}")
+        qrels.setdefault(query_id, {})[doc_id] = gain
     unknown = [q for q in qrels if q not in queries]
     if unknown:
         say(f"{len(unknown)} queries of {tsv} are not in queries.jsonl; skipped")
@@ -273,7 +382,19 @@ def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Ite
         for q, rel in qrels.items()
         if q in queries and any(g > 0 for g in rel.values())
     ]
-    return corpus, _some(items, f"{tsv} with a relevant document in queries.jsonl")
+    items = _some(items, f"{tsv} with a relevant document in queries.jsonl")
+    judged = {d for i in items for d, g in i.relevant.items() if g > 0}
+    absent = sorted(judged - docs.keys())
+    if absent == sorted(judged):
+        raise EvalError(f"none of the relevant documents of {tsv} is in {folder}/corpus.jsonl "
+                        "with text")  # fmt: skip
+    if absent:
+        blind = sum(all(d not in docs for d, g in i.relevant.items() if g > 0) for i in items)
+        shown = ", ".join(absent[:5]) + (" …" if len(absent) > 5 else "")
+        say(f"{len(absent)} relevant documents of {tsv} are not in corpus.jsonl or have no "
+            f"text ({shown}): they count as not found, as BEIR counts them ({blind} queries "
+            "can find none of theirs)")  # fmt: skip
+    return corpus, items
 
 
 def read_seeds_qa(path: Path | str) -> list[Item]:
@@ -305,10 +426,6 @@ def _some(items: list[Item], where: str) -> list[Item]:
             which = f"query {item.query_id!r}" if item.query_id else f"question {n}"
             raise EvalError(f"{which} of {where} is empty; remove it or give it text")
     return items
-
-
-def _golds(answers: Any) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_text(a["text"]) for a in answers))
 
 
 def _text(value: Any) -> str:
@@ -377,14 +494,17 @@ def _write_corpus(corpus: Corpus, cache_dir: Path) -> tuple[Path, str]:
     if (folder / ".ids.json").exists():
         return folder, key
     tmp = cache_dir / f".tmp-corpus-{key}-{secrets.token_hex(3)}"
-    for rel, (_, text) in corpus.items():
-        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp / rel).write_text(text, encoding="utf-8")
-    ids = {rel: doc_id for rel, (doc_id, _) in corpus.items()}
-    (tmp / ".ids.json").write_text(json.dumps(ids, ensure_ascii=False, indent=0), "utf-8")
     try:
+        for rel, (_, text) in corpus.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_text(text, encoding="utf-8")
+        ids = {rel: doc_id for rel, (doc_id, _) in corpus.items()}
+        (tmp / ".ids.json").write_text(json.dumps(ids, ensure_ascii=False, indent=0), "utf-8")
         tmp.rename(folder)
     except OSError:  # another run wrote the same corpus meanwhile
+        if not (folder / ".ids.json").exists():
+            raise
+    finally:  # also on Ctrl-C: no half-written corpus is left in the cache
         shutil.rmtree(tmp, ignore_errors=True)
     return folder, key
 
@@ -463,9 +583,14 @@ def _run(
             if answerer is None:
                 millis.append((time.perf_counter() - started) * 1000)
             # as BEIR evaluates (ignore_identical_ids): in ArguAna or Quora each query is also
-            # a corpus document, and finding the query itself is not a hit
+            # a corpus document, and finding the query itself is not a hit; a document the
+            # qrels judge for that query is kept (BEIR would drop it, a silent miss)
             docs = [
-                [d for d in (doc_of(s.path) for s in hit.sources) if d != item.query_id]
+                [
+                    d
+                    for d in (doc_of(s.path) for s in hit.sources)
+                    if d != item.query_id or d in item.relevant  # unless judged on it
+                ]
                 for hit in hits
             ]
             for key, value in retrieval_metrics(docs, item.relevant).items():
@@ -554,7 +679,7 @@ def evaluate_squad(
         answerable = [i for i in items if i.golds and i.relevant]
         if len(answerable) < len(items):
             say(f"{len(items) - len(answerable)} questions without an answer are not read")
-        answerable = _some(answerable, "the answerable questions")
+        answerable = _some(answerable, f"{path} with an answer (--gold-context reads only those)")
         return _run_closed(_sample(answerable, limit, seed), corpus, settings)
     items = _sample(items, limit, seed)
     return _evaluate_corpus(corpus, items, settings, k, cache_dir, answers=True)

@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from qa.config import DEFAULT_MODEL, ConfigError
 from qa.embedding import resolve_model_dir
-from qa.evaluation import EvalError, squad_articles, squad_em_f1
+from qa.evaluation import EvalError, squad_em_f1, squad_questions
 from qa.reader import MAX_TOKENS, STRIDE, Window, collate, decode, load_model, windows
 from qa.retrieval import say
 
@@ -70,31 +70,17 @@ class TrainConfig:
 
 
 def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
-    """Article titles and every question of a SQuAD v1.1/v2.0 file, in file order."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EvalError(f"SQuAD file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EvalError(f"cannot read the SQuAD file {path}: {exc}") from None
-    titles: list[str] = []
+    """Article titles and every question of a SQuAD v1.1/v2.0 file, in file order, read with
+    the same checks and warnings as ``qa eval``."""
+    titles, _, questions = squad_questions(path)
     examples: list[Example] = []
     misplaced = 0
-    try:
-        for a, article in enumerate(squad_articles(data, path)):
-            titles.append(str(article.get("title", a)))
-            for paragraph in article["paragraphs"]:
-                context = str(paragraph["context"])
-                for qa in paragraph["qas"]:
-                    answers = [] if qa.get("is_impossible") else qa["answers"]
-                    golds = tuple(dict.fromkeys(str(x["text"]) for x in answers))
-                    start = int(answers[0]["answer_start"]) if answers else -1
-                    if golds and context[start : start + len(golds[0])] != golds[0]:
-                        misplaced += 1  # trained on, the span would teach other words
-                        continue
-                    examples.append(Example(a, str(qa["question"]), context, golds, start))
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise EvalError(f"{path} is not a SQuAD v1.1/v2.0 file: bad or missing {exc}") from None
+    for q in questions:
+        start = q.answer_start
+        if q.golds and q.context[start : start + len(q.golds[0])] != q.golds[0]:
+            misplaced += 1  # trained on, the span would teach other words
+            continue
+        examples.append(Example(q.article, q.question, q.context, q.golds, start))
     if misplaced:
         say(
             f"{misplaced} questions of {path} skipped: their answer_start does not point "
@@ -277,6 +263,8 @@ def train_reader(
 
     if config.epochs < 1 or config.batch_size < 1 or not 0 < config.lr < math.inf:
         raise ConfigError("--epochs, the batch size and the learning rate must be positive")
+    if config.negatives < 0:
+        raise ConfigError(f"--negatives must be 0 or more, not {config.negatives}")
     check_out(Path(out))
     try:
         base = resolve_model_dir(config.base)

@@ -310,9 +310,129 @@ def test_repeated_ids_and_unanswered_v1_questions_are_said(
     data = [{"title": "T", "paragraphs": [{"context": "Some text.", "qas": qas}]}]
     squad.write_text(json.dumps({"version": "1.1", "data": data}), encoding="utf-8")
     read_squad(squad)
-    assert "1 questions of the v1.1 file" in capsys.readouterr().err
+    assert "have no answers and no 'is_impossible'" in capsys.readouterr().err
     code, _, err = run_eval(capsys, "--squad", str(tmp_path / "none.json"), "--seed", "3")
     assert code == 2 and "without --limit every question is asked" in err
+
+
+def _squad_file(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps({"version": "1.1", "data": data}), encoding="utf-8")
+    return path
+
+
+def test_squad_mistakes_are_named_where_they_are(tmp_path: Path) -> None:
+    """Found by an audit: these said "bad or missing 'list' object has no attribute 'get'" or
+    "string indices must be integers", with no place; eval and train-reader share the check."""
+    from qa.train import read_examples
+
+    good = {"question": "Who?", "answers": [{"text": "Some", "answer_start": 0}]}
+    cases = [
+        ([["not", "an", "article"]], "article 1: expected an object with 'title'"),
+        ([{"title": "T", "paragraphs": {"context": "x"}}], "article 1 ('T'): expected a list"),
+        ([{"title": "T", "paragraphs": [{"context": 123, "qas": [good]}]}],
+         "article 1 ('T'), paragraph 1: expected text as 'context', got int '123'"),
+        ([{"title": "T", "paragraphs": [{"context": "Some text.", "qas": [
+            good, {"question": "When?", "answers": {"text": "x", "answer_start": 0}}]}]}],
+         "paragraph 1, question 2: expected a list of {'text', 'answer_start'} as 'answers'"),
+        ([{"title": "T", "paragraphs": [{"context": "Some text.", "qas": [
+            {"question": "Who?", "answers": [{"text": "Some", "answer_start": "abc"}]}]}]}],
+         "question 1: 'answer_start' must be a whole number, not 'abc'"),
+        ([{"title": "T", "paragraphs": [{"context": "Some text.", "qas": [
+            {"question": "   ", "answers": []}]}]}], "question 1: the question is empty"),
+    ]  # fmt: skip
+    for data, message in cases:
+        squad = _squad_file(tmp_path / "bad.json", data)
+        for read in (read_squad, read_examples):
+            with pytest.raises(EvalError) as caught:
+                read(squad)
+            assert message in str(caught.value) and str(squad) in str(caught.value), caught.value
+            assert str(caught.value).count("is not a SQuAD") <= 1
+
+
+def test_squad_paragraphs_repeated_empty_or_with_empty_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by an audit: a file that repeats the paragraph under each question made one
+    document per copy, so a question's own copy ranked second behind its twin; an empty
+    paragraph was reported by its cache path; an empty answer text matched every sentence."""
+    text = "The Eiffel Tower was completed in 1889 for the World's Fair in Paris."
+    data = [{"title": "Paris", "paragraphs": [
+        {"context": text, "qas": [{"question": "When was it completed?",
+                                   "answers": [{"text": "1889", "answer_start": 34}]}]},
+        {"context": text, "qas": [{"question": "What was it built for?",
+                                   "answers": [{"text": "", "answer_start": 0},
+                                               {"text": "the World's Fair", "answer_start": 42}]}]},
+        {"context": "  ", "qas": [{"question": "Lost?", "answers": []}]},
+        {"context": "A paragraph without questions.", "qas": []},
+    ]}]  # fmt: skip
+    corpus, items = read_squad(_squad_file(tmp_path / "rep.json", data))
+    err = capsys.readouterr().err
+    assert sorted(t for _, t in corpus.values()) == ["A paragraph without questions.", text]
+    assert [i.question for i in items] == ["When was it completed?", "What was it built for?"]
+    assert items[0].relevant == items[1].relevant and len(items[0].relevant) == 1
+    assert items[1].golds == ("the World's Fair",)
+    assert "1 paragraphs of" in err and "article 1 paragraph 3" in err and "cache" not in err
+    assert "1 answers of" in err and "empty text" in err
+
+
+def test_beir_mistakes_are_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by an audit: judged documents missing from the corpus counted as misses without a
+    word, an infinite score made ndcg NaN (invalid JSON), an empty corpus named a cache path."""
+    folder = tmp_path / "b"
+    (folder / "qrels").mkdir(parents=True)
+    docs = [{"_id": "d1", "text": "One."}, {"_id": "d2", "text": ""}, {"_id": "d3", "text": "3."}]
+    (folder / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in docs))
+    queries = [{"_id": "q1", "text": "one?"}, {"_id": "q2", "text": "two?"}]
+    (folder / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries))
+    qrels = folder / "qrels" / "test.tsv"
+    qrels.write_text("q1\td1\t1\nq2\td2\t1\nq2\tdX\t1\n")
+    _, items = read_beir(folder)
+    err = capsys.readouterr().err
+    assert len(items) == 2 and "2 relevant documents" in err and "d2, dX" in err
+    assert "1 queries can find none" in err
+    qrels.write_text("q2\td2\t1\n")
+    with pytest.raises(EvalError, match="none of the relevant documents"):
+        read_beir(folder)
+    qrels.write_text("q1\td1\tinf\n")
+    with pytest.raises(EvalError, match="line 1: the score must be a finite number"):
+        read_beir(folder)
+    qrels.write_text("query_id\tdoc_id\tscore\tx\n")
+    with pytest.raises(EvalError, match="a header line must read query-id"):
+        read_beir(folder)
+    with pytest.raises(EvalError, match=r"--split can be: test"):
+        read_beir(folder, split="dev")
+    with pytest.raises(EvalError, match="is a file, not a folder"):
+        read_beir(folder / "corpus.jsonl")
+    (folder / "corpus.jsonl").write_text(json.dumps({"_id": "d1", "text": ""}) + "\n")
+    with pytest.raises(EvalError, match="no documents with text in"):
+        read_beir(folder)
+
+
+def test_an_interrupted_corpus_write_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by an audit: Ctrl-C while an eval wrote its corpus left a .tmp-corpus-* folder
+    of partial files in the cache, never reused nor removed."""
+    from qa.evaluation import _write_corpus
+
+    corpus = {f"{n}.txt": (str(n), f"Document {n}.") for n in range(20)}
+    real = Path.write_text
+    written: list[Path] = []
+
+    def interrupted(self: Path, *args: Any, **kwargs: Any) -> int:
+        if len(written) == 5:
+            raise KeyboardInterrupt
+        written.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _write_corpus(corpus, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(Path, "write_text", real)
+    folder, _ = _write_corpus(corpus, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]
+    assert len(list(folder.glob("*.txt"))) == 20
 
 
 @pytest.mark.slow
@@ -320,7 +440,8 @@ def test_eval_beir_does_not_count_the_query_itself(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """As BEIR evaluates ArguAna and Quora, whose queries are corpus documents too: finding
-    the query's own document is not a hit, and does not take a rank (found by an audit)."""
+    the query's own document is not a hit, and does not take a rank (found by an audit),
+    unless the qrels judge it relevant to that query."""
     texts = {
         "1": "How do I learn to play the violin as an adult beginner?",
         "2": "What is the best way for an adult beginner to learn the violin?",
@@ -332,9 +453,11 @@ def test_eval_beir_does_not_count_the_query_itself(
     folder = tmp_path / "q"
     rows = [json.dumps({"_id": i, "title": "", "text": t}) for i, t in texts.items()]
     (folder / "corpus.jsonl").write_text("\n".join(rows) + "\n")
-    queries = [json.dumps({"_id": i, "text": texts[i]}) for i in ("1", "3")]
+    queries = [json.dumps({"_id": i, "text": texts[i]}) for i in ("1", "3", "5")]
     (folder / "queries.jsonl").write_text("\n".join(queries) + "\n")
-    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\t2\t1\n3\t4\t1\n")
+    # query 5 is judged on document 5 itself: that one is a hit (an audit found it dropped)
+    qrels = "query-id\tcorpus-id\tscore\n1\t2\t1\n3\t4\t1\n5\t5\t1\n"
+    (folder / "qrels" / "test.tsv").write_text(qrels)
     argv = ["--beir", str(folder), "--mode", "bm25", "--rerank", "0"]
     argv += ["--cache-dir", str(tmp_path / "cache")]
     result, _ = scores(capsys, *argv, "--precision", "fp32")

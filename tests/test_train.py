@@ -87,6 +87,10 @@ def test_train_reader_errors_are_one_line(
     assert capsys.readouterr().err.startswith("qa: error: --holdout must be between 0 and 1")
     assert main(["train-reader", "--squad", str(tmp_path / "none.json")]) == 2
     assert "SQuAD file not found" in capsys.readouterr().err
+    out = ["--holdout", "1", "--out", str(tmp_path / "r"), "--quiet"]
+    assert main(["train-reader", "--squad", str(squad), "--negatives", "-2", *out]) == 2
+    assert "--negatives must be 0 or more, not -2" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
 
 
 def test_train_reader_refuses_what_would_waste_or_lose_a_run(
@@ -190,10 +194,15 @@ def test_bad_squad_shapes_and_misplaced_answers(
     for shape in ("[]", '{"data": "nope"}'):
         odd.write_text(shape, encoding="utf-8")
         assert main(["train-reader", "--squad", str(odd), "--out", str(tmp_path / "r")]) == 2
-        assert 'expected an object whose "data" is a list' in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert 'expected an object whose "data" is a list' in err
+        assert err.count("is not a SQuAD") == 1, err  # said once (it was said twice)
         assert main(["eval", "--squad", str(odd), "--cache-dir", str(tmp_path / "c")]) == 2
         assert 'expected an object whose "data" is a list' in capsys.readouterr().err
     squad = tiny_squad(tmp_path / "tiny.json", articles=2)
+    bom = tmp_path / "bom.json"  # as qa eval reads it (found by an audit: it was refused)
+    bom.write_bytes(b"\xef\xbb\xbf" + squad.read_bytes())
+    assert read_examples(bom) == read_examples(squad)
     data = json.loads(squad.read_text(encoding="utf-8"))
     data["data"][0]["paragraphs"][0]["qas"][0]["answers"][0]["answer_start"] = 0
     squad.write_text(json.dumps(data), encoding="utf-8")
