@@ -25,6 +25,9 @@ MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut,
 #: what one step of -log(retrieval rank) is worth against the reader's log-odds when
 #: reranking; measured on held-out SQuAD articles (benchmarks/RESULTS.md, "Reranking")
 RERANK_RANK_WEIGHT = 4.0
+#: times the candidate depth is quadrupled when near-duplicate merging leaves fewer than k
+#: distinct passages (a passage copied into many files fills the candidates with copies)
+MAX_WIDENINGS = 4
 
 
 #: what marks a question, as against a keyword query, a title or a claim: a wh-word among its
@@ -139,29 +142,22 @@ class Searcher:
         text = clean_query(query)
         check_k(k)
         mode = self.settings.mode
-        depth = max(k, self.settings.candidates)
-        dense: list[tuple[int, float]] = []
-        best_sentence: dict[int, float] = {}
-        lexical: list[tuple[int, float]] = []
-        query_vector = None
-        if mode in {"dense", "hybrid"}:
-            query_vector = self.embedder.encode([text])[0]
-            dense, best_sentence = self._dense(query_vector, depth)
-        if mode in {"bm25", "hybrid"}:
-            chunks = self.index.chunks
-            lexical = [(chunks[i].id, s) for i, s in self.index.bm25.search(text, depth)]
-        if mode == "dense":
-            ranked = dense
-        elif mode == "bm25":
-            ranked = lexical
-        else:
-            ranked = rrf([dense, lexical], self.settings.rrf_k)
-        bm25_scores = dict(lexical)
+        query_vector = self.embedder.encode([text])[0] if mode in {"dense", "hybrid"} else None
         merge = self.settings.merge_duplicates
         # the reader reads the top ``rerank`` passages with their copies, merged or not, so
         # both lists are reordered alike and merging (afterwards) can drop no document
         rerank = self.settings.rerank if is_question(query) else 0  # uncut: its "?" is last
-        distinct = self._merge_duplicates(ranked) if merge or rerank else ranked
+        depth = max(k, self.settings.candidates)
+        for widen in range(MAX_WIDENINGS + 1):
+            ranked, lexical, best_sentence = self._ranked(text, query_vector, depth)
+            distinct = self._merge_duplicates(ranked) if merge or rerank else ranked
+            # a passage copied into many files fills the candidates with its copies: look
+            # deeper while that leaves too few distinct passages and there are more to see
+            more = len(ranked) >= depth and depth < len(self.index.chunks)
+            if len(distinct) >= max(k, rerank) or not more or widen == MAX_WIDENINGS:
+                break
+            depth *= 4
+        bm25_scores = dict(lexical)
         reading = _prefix(ranked, distinct, rerank) if rerank else 0
         shown = _prefix(ranked, distinct, k) if merge else k
         pool = ranked[: max(reading, shown)]
@@ -185,6 +181,25 @@ class Searcher:
             hits = [h for h in hits if h.chunk_id in kept]
             hits = [replace(h, rank=r) for r, h in enumerate(hits, 1)]
         return hits[:k]
+
+    def _ranked(
+        self, text: str, query_vector: np.ndarray | None, depth: int
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]], dict[int, float]]:
+        """The mode's ranking of the best ``depth`` candidates of each retriever, the BM25
+        list, and the best-sentence cosines found on the way."""
+        dense: list[tuple[int, float]] = []
+        best_sentence: dict[int, float] = {}
+        lexical: list[tuple[int, float]] = []
+        if query_vector is not None:
+            dense, best_sentence = self._dense(query_vector, depth)
+        if self.settings.mode in {"bm25", "hybrid"}:
+            chunks = self.index.chunks
+            lexical = [(chunks[i].id, s) for i, s in self.index.bm25.search(text, depth)]
+        if self.settings.mode == "dense":
+            return dense, lexical, best_sentence
+        if self.settings.mode == "bm25":
+            return lexical, lexical, best_sentence
+        return rrf([dense, lexical], self.settings.rrf_k), lexical, best_sentence
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         """The hits reordered by the reader, read in one batch; each keeps the span read.
