@@ -137,11 +137,13 @@ def _is_chrome(line: str) -> bool:
 
 def _mostly_utf8(data: bytes) -> str | None:
     """UTF-8 with a few stray bytes (a pasted cp1252 quote) as UTF-8, each stray byte shown as
-    U+FFFD, rather than the whole file guessed as another encoding, or lost."""
+    U+FFFD, rather than the whole file guessed as another encoding, or lost. "A few": up to
+    4 (a pasted pair of quotes), no more than the real multi-byte characters, or 1 in 1,000
+    characters; a legacy file (no real multi-byte character) is left to detection."""
     text = data.decode("utf-8", errors="replace")
     stray = text.count("\ufffd")
     decoded = sum(ord(ch) > 0x7F for ch in text) - stray  # real multi-byte characters
-    return text if decoded > 0 and stray <= max(1, len(text) // 1000) else None
+    return text if decoded > 0 and stray <= max(4, decoded, len(text) // 1000) else None
 
 
 def _bomless_utf16(data: bytes) -> str | None:

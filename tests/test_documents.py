@@ -205,6 +205,14 @@ def test_utf8_with_a_stray_byte_is_kept(tmp_path: Path) -> None:
     assert doc.text == "Le café de Zoé, Hélène Côté.\nStray byte: \ufffd end."
 
 
+def test_utf8_with_a_pasted_pair_of_cp1252_quotes_is_kept(tmp_path: Path) -> None:
+    """Found by an audit: two stray bytes in a short UTF-8 note made the whole file read as
+    another encoding ("naĂŻve"); the note stays UTF-8 and loses only those two bytes."""
+    path = tmp_path / "note.txt"
+    path.write_bytes("The naïve gardener said ".encode() + b"\x93hello\x94 in 1977.\n")
+    assert _load(path).text == "The naïve gardener said \ufffdhello\ufffd in 1977."
+
+
 def test_utf16_with_bom_and_crlf(tmp_path: Path) -> None:
     path = tmp_path / "wide.txt"
     path.write_bytes(f"Wide title\r\n{PARA}\rLast line here\r\n".encode("utf-16"))
