@@ -172,6 +172,8 @@ class Index:
         """Raise :class:`IndexMismatch` unless this index fits ``settings`` and ``model``."""
         built = self.manifest["signature"]
         wanted = signature(settings, model)
+        if built.get("model_hash") == model.hash:  # the same weights under another path
+            wanted["model"] = built.get("model")
         diffs = [
             f"{key} {built.get(key)!r} vs now {value!r}"
             for key, value in wanted.items()

@@ -355,7 +355,11 @@ def open_searcher(settings: Settings, source: Path | str | None = None) -> Searc
         corpus_dir = exc.source_dir
         if corpus_dir is None or not corpus_dir.is_dir():
             raise
-        say(f"{exc}. Rebuilding it now from {exc.source}/")
+        given = Path(exc.source) if exc.source else None
+        if given is not None and given.is_dir() and given.resolve() == corpus_dir.resolve():
+            corpus_dir = given  # as it was indexed, so the documents' paths stay as they were
+        say(f"the index in {settings.index_dir} was built with other settings "
+            f"({'; '.join(exc.differences)}): rebuilding it now from {corpus_dir}/")  # fmt: skip
         build(corpus_dir, settings, _embedder(settings), warn=say)
         searcher = Searcher.open(settings=settings)
     _SEARCHERS[key] = searcher

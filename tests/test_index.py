@@ -80,14 +80,36 @@ def test_changed_model_is_detected(seeds_settings: Settings, tmp_path: Path) -> 
         Index.open(seeds_settings.index_dir).check(other, Embedder(other).identity())
 
 
-def test_mismatch_rebuilds_from_the_recorded_folder(
-    seeds_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_the_same_model_under_another_path_is_the_same_model(
+    seeds_settings: Settings, tmp_path: Path
 ) -> None:
-    settings = copy_index(seeds_settings, tmp_path).with_(chunk_tokens=96)
-    searcher = open_searcher(settings)
-    assert "Rebuilding it now" in capsys.readouterr().err
+    """Found by an audit: a copy of the model folder (or another spelling of its path) was
+    "other settings" and had the index embedded again; the weights' hash decides."""
+    link = tmp_path / "mini"
+    link.symlink_to(Embedder(seeds_settings).model_dir)
+    other = seeds_settings.with_(model=str(link))
+    Index.open(seeds_settings.index_dir).check(other, Embedder(other).identity())
+
+
+def test_mismatch_rebuilds_from_the_recorded_folder(
+    seeds_settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rebuild says once what it does, and keeps the folder's path as it was given (an
+    audit found "Rebuild it with: … Rebuilding it now" and every path turned absolute)."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(SEEDS, tmp_path / "docs")
+    settings = seeds_settings.with_(index_dir=Path("ix"))
+    build(Path("docs"), settings, progress=False)
+    searcher = open_searcher(settings.with_(chunk_tokens=96))
+    err = capsys.readouterr().err
+    assert "built with other settings (chunk_tokens 128 vs now 96): rebuilding it now" in err
+    assert "Rebuild it with" not in err
     assert searcher.index.manifest["signature"]["chunk_tokens"] == 96
     assert searcher.search("Lion of Panjshir", k=1)
+    assert all(d.path.startswith("docs/") for d in searcher.index.documents.values())
 
 
 def test_mismatch_without_source_tells_the_command(
