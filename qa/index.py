@@ -53,6 +53,7 @@ FORMAT = "qa-index"
 VERSION = 1
 MANIFEST = "manifest.json"
 GENERATION = re.compile(r"g\d{14}-[0-9a-f]{6}")  # the name of a build's folder
+_MANIFEST_TMP = re.compile(re.escape(f".{MANIFEST}.") + r"[0-9a-f]{6}\.tmp")  # _atomic_write's
 _FILES = (
     "documents.jsonl",
     "chunks.jsonl",
@@ -558,10 +559,14 @@ def _check_places(source: Path | None, index_dir: Path) -> None:
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
     """Drop generations older than the previous one: a reader that read the old manifest a
     moment ago can still open its files, and half-written ones left by a crash go away.
-    Only folders named like a generation are touched: anything else is the user's."""
+    Only folders named like a generation are touched: anything else is the user's. So are the
+    manifest's temporary copies a writer killed before its rename left (this one holds the
+    lock, so no other writer is writing one)."""
     for child in index_dir.iterdir():
         if child.is_dir() and GENERATION.fullmatch(child.name) and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
+        elif child.is_file() and _MANIFEST_TMP.fullmatch(child.name):
+            child.unlink(missing_ok=True)
 
 
 def _atomic_write(path: Path, text: str) -> None:

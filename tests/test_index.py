@@ -196,3 +196,18 @@ def test_index_and_documents_are_kept_apart(seeds_settings: Settings, tmp_path: 
     with pytest.raises(FileNotFoundError, match="document folder not found"):
         build(tmp_path / "missing", seeds_settings.with_(index_dir=fresh), progress=False)
     assert not fresh.exists()  # not even a lock file
+
+
+def test_a_killed_writers_manifest_copy_is_removed_by_the_next_build(
+    seeds_settings: Settings, tmp_path: Path
+) -> None:
+    """Found by an audit: a writer killed between writing the manifest's temporary copy and
+    renaming it left `.manifest.json.<hex>.tmp` for good; the next build removes it (and
+    nothing of the user's that merely looks alike)."""
+    settings = copy_index(seeds_settings, tmp_path)
+    stale = settings.index_dir / f".{MANIFEST}.a1b2c3.tmp"
+    stale.write_text("{", encoding="utf-8")
+    mine = settings.index_dir / f".{MANIFEST}.notes.tmp"
+    mine.write_text("mine", encoding="utf-8")
+    build(SEEDS, settings, progress=False, rebuild=True)
+    assert not stale.exists() and mine.read_text(encoding="utf-8") == "mine"
