@@ -294,7 +294,7 @@ class Answerer:
             cand = by_text.setdefault(" ".join(sentence.split()), _Candidate(sentence, []))
             page = doc.page_at(start)
             shown = passage if start >= passage.start else replace(passage, start=start, page=page)
-            cand.add(Source(doc.path, doc.title, start, b, page), shown)
+            cand.add(Source(doc.path, doc.title, start, b, page, doc.page_at(b - 1)), shown)
             joined = start < a
             first = index.twins((doc.id, *run)) if joined else []  # else the same as last
             cand.groups.update(_run_twins(first, index.twins((doc.id, a, b)), joined))
@@ -324,7 +324,7 @@ class Answerer:
         places: list[Source] = []
         for doc_id, s, e in sorted(cand.groups):
             twin = self.searcher.index.documents[doc_id]
-            places.append(Source(twin.path, twin.title, s, e, twin.page_at(s)))
+            places.append(Source(twin.path, twin.title, s, e, twin.page_at(s), twin.page_at(e - 1)))
         return places
 
     def _score(self, question: Question, candidates: list[_Candidate], spans: list[_Read]) -> None:

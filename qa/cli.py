@@ -19,7 +19,7 @@ from qa.evaluation import (
     format_table,
 )
 from qa.index import IndexProblem, build
-from qa.retrieval import Hit, QueryError, open_searcher, say
+from qa.retrieval import Hit, QueryError, Source, open_searcher, say
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -333,10 +333,16 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pages(source: Source) -> str:
+    """ " p.3", or " p.3-4" for a passage that runs onto the next page; "" without pages."""
+    if not source.page:
+        return ""
+    last = source.page_end if source.page_end and source.page_end != source.page else None
+    return f" p.{source.page}" + (f"-{last}" if last else "")
+
+
 def _format_hit(hit: Hit) -> str:
-    where = ", ".join(
-        f"{s.path}:{s.start}-{s.end}" + (f" p.{s.page}" if s.page else "") for s in hit.sources
-    )
+    where = ", ".join(f"{s.path}:{s.start}-{s.end}{_pages(s)}" for s in hit.sources)
     title = hit.sources[0].title if hit.sources else ""
     return f"{hit.rank}. [{hit.score:.3f}] {where}  — {title}\n   {hit.text}"
 

@@ -49,13 +49,15 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """One place a passage occurs: ``document_text[start:end]`` is the passage."""
+    """One place a passage occurs: ``document_text[start:end]`` is the passage, from ``page``
+    to ``page_end`` (PDF; a passage can run onto the next page)."""
 
     path: str
     title: str
     start: int
     end: int
     page: int | None = None
+    page_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -286,11 +288,13 @@ class Searcher:
     def _hit(self, rank: int, chunk_id: int, score: float, scores: dict[str, float]) -> Hit:
         chunk = self.index.by_id[chunk_id]
         doc = self.index.documents[chunk.doc_id]
-        sources = [Source(doc.path, doc.title, chunk.start, chunk.end, chunk.page)]
+        last = doc.page_at(chunk.end - 1)
+        sources = [Source(doc.path, doc.title, chunk.start, chunk.end, chunk.page, last)]
         if self.settings.merge_duplicates:
             for doc_id, start, end in self.index.copies.get(chunk_id, []):
                 other = self.index.documents[doc_id]
-                sources.append(Source(other.path, other.title, start, end, other.page_at(start)))
+                pages = other.page_at(start), other.page_at(end - 1)
+                sources.append(Source(other.path, other.title, start, end, *pages))
         return Hit(chunk.text, score, rank, sources, chunk_id, scores)
 
 

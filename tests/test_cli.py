@@ -37,7 +37,7 @@ def test_search_json_schema(seeds_settings: Settings) -> None:
         assert hit["rank"] == rank and isinstance(hit["score"], float)
         assert isinstance(hit["chunk_id"], int)
         for n, src in enumerate(hit["sources"]):
-            assert set(src) == {"path", "title", "start", "end", "page"}
+            assert set(src) == {"path", "title", "start", "end", "page", "page_end"}
             text = Path(src["path"]).read_text(encoding="utf-8")[src["start"] : src["end"]]
             if n == 0:  # the passage itself; further sources are near-duplicates of it
                 assert text == hit["text"]
@@ -153,3 +153,28 @@ def test_json_stays_valid_utf8_for_any_argument(seeds_settings: Settings) -> Non
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.decode("utf-8"))
     assert out["query"] == "Panjshir \ufffd valley" and out["hits"]
+
+
+def test_a_pdf_passage_gives_the_pages_it_runs_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by an audit: a passage that runs onto page 2 was cited as page 1 only."""
+    from tests.test_documents import _pdf
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    _pdf(
+        corpus / "report.pdf",
+        ["Annual report of the Brackley Astronomy Society.",
+         "The society's new telescope cost 4,200 pounds."],
+    )  # fmt: skip
+    ix = str(tmp_path / "ix")
+    assert main(["index", str(corpus), "--index-dir", ix, "--quiet"]) == 0
+    assert main(["search", "--json", "telescope cost", "-k", "1", "--index-dir", ix]) == 0
+    source = json.loads(capsys.readouterr().out)["hits"][0]["sources"][0]
+    assert (source["page"], source["page_end"]) == (1, 2)
+    assert main(["search", "telescope cost", "-k", "1", "--index-dir", ix]) == 0
+    assert "report.pdf:" in (out := capsys.readouterr().out) and " p.1-2 " in out
+    assert main(["ask", "--json", "How much did the telescope cost?", "--index-dir", ix]) == 0
+    citation = json.loads(capsys.readouterr().out)["citations"][0]
+    assert (citation["page"], citation["passage"]["page_end"]) == (2, 2)
