@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -253,12 +254,36 @@ def _sentence_spans(texts: Sequence[str]) -> list[list[tuple[int, int, bool]]]:
     docs = _nlp().pipe((texts[i][s[0] : s[1]] for i, s in flat), batch_size=256)
     for (i, (seg_start, _, para)), sdoc in zip(flat, docs, strict=True):
         first = para
-        for a, b in _close_brackets(sdoc.text, [(s.start_char, s.end_char) for s in sdoc.sents]):
+        sents = _whole_characters(sdoc.text, [(s.start_char, s.end_char) for s in sdoc.sents])
+        for a, b in _close_brackets(sdoc.text, sents):
             a, b = _trim(texts[i], seg_start + a, seg_start + b)
             if b > a:
                 spans[i].append((a, b, first))
                 first = False
     return spans
+
+
+def _whole_characters(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """spaCy's sentences, never split inside what a reader sees as one character: an emoji
+    joined by zero-width joiners ("👨\u200d👩\u200d👧"), a variation selector, a skin tone or
+    a combining mark stays with what it joins (an audit found a citation starting mid-emoji)."""
+    out: list[tuple[int, int]] = []
+    for a, b in sents:
+        if out and out[-1][1] == a and 0 < a < len(text) and _joins(text[a - 1], text[a]):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _joins(before: str, after: str) -> bool:
+    """Whether a boundary between these two characters would split one visible character."""
+    return (
+        before == "\u200d"
+        or after in "\u200d\ufe0e\ufe0f"
+        or "\U0001f3fb" <= after <= "\U0001f3ff"  # skin tones
+        or unicodedata.category(after) in {"Mn", "Me"}
+    )
 
 
 def _close_brackets(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:

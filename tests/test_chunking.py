@@ -173,3 +173,12 @@ def test_a_stray_bracket_joins_nothing() -> None:
         "He left (it was late. Nobody saw). Then it rained.": 2,
     }.items():
         assert len(split_sentences([text])[0]) == n, text
+
+
+def test_a_sentence_is_not_split_inside_an_emoji() -> None:
+    """Found by an audit: spaCy ended a sentence after a zero-width joiner, so a citation
+    started in the middle of a family emoji."""
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+    text = f"The family {family} moved to Café Noél in Zürich in 2019. They like it."
+    got = [text[a:b] for a, b in split_sentences([text])[0]]
+    assert got == [text[: text.index(" They")], "They like it."]
