@@ -448,3 +448,21 @@ def test_a_pronoun_does_not_reach_back_into_another_paragraph(tmp_path: Path) ->
     assert first.page == 2 and first.passage.page == index.documents[
         next(iter(index.documents))
     ].page_at(first.passage.start)
+
+
+@pytest.mark.slow
+def test_a_document_title_is_not_quoted_as_a_second_sentence(tmp_path: Path) -> None:
+    """Found by an audit: "… left in 1989. [1] The Lighthouse of Kerrow [2]", the title line
+    quoted because it shares the question's words, though it answers nothing."""
+    answer, _ = _ask_corpus(
+        tmp_path,
+        {
+            "kerrow.txt": "The Lighthouse of Kerrow\n\nThe lighthouse at Kerrow Point was built "
+            "by Emile Durand in 1871. Its lamp used whale oil until 1903.\n\nKeepers lived "
+            "there with their families; the last keeper, Siobhan Ni Bhriain, left in 1989.\n",
+            "other.txt": "Harbour Notes\n\nThe harbour master of Quellport is Ingrid Faulkner.\n",
+        },
+        "When did the last keeper of the Lighthouse of Kerrow leave?",
+    )
+    assert "1989" in answer.text
+    assert all(s.text != "The Lighthouse of Kerrow" for s in answer.sentences), answer.text
