@@ -18,7 +18,7 @@ from qa.evaluation import (
     evaluate_squad,
     format_table,
 )
-from qa.index import IndexProblem, build
+from qa.index import Index, IndexProblem, build
 from qa.retrieval import Hit, QueryError, Source, open_searcher, say
 
 
@@ -218,7 +218,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    hits = open_searcher(settings).search(args.query, k=settings.k)
+    searcher = open_searcher(settings)
+    hits = searcher.search(args.query, k=settings.k)
+    _warn_changed(searcher.index, [s.path for h in hits for s in h.sources])
     if args.json:
         out = {
             "query": args.query,
@@ -236,7 +238,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from qa.answer import answerer
 
     settings = _settings(args)
-    answer = answerer(settings).ask(args.question, k=settings.k)
+    asker = answerer(settings)
+    answer = asker.ask(args.question, k=settings.k)
+    cited = [c.path for c in answer.citations] + [s.path for h in answer.hits for s in h.sources]
+    _warn_changed(asker.searcher.index, cited)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
         return 0
@@ -331,6 +336,14 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         )
     say(f"use it: qa ask --reader {args.out} QUESTION  (or QA_READER={args.out})")
     return 0
+
+
+def _warn_changed(index: Index, paths: list[str]) -> None:
+    """Say when a cited file changed after it was indexed: its offsets may be stale."""
+    changed = index.changed(paths)
+    if changed:
+        say(f"warning: {', '.join(changed)} changed since it was indexed; citations into it "
+            "may point at other text until you run qa index again")  # fmt: skip
 
 
 def _pages(source: Source) -> str:

@@ -32,10 +32,10 @@ import secrets
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -182,6 +182,26 @@ class Index:
         ]
         if diffs:
             raise IndexMismatch(self.path, diffs, self.manifest.get("source", {}))
+
+    def changed(self, paths: Iterable[str]) -> list[str]:
+        """Which of these documents' files are gone or no longer hold the bytes indexed, so
+        offsets cited into them may point at other text until ``qa index`` runs again."""
+        source = self.manifest.get("source", {})
+        root, given = source.get("absolute"), source.get("path")
+        if not root or not given:
+            return []
+        by_path = {d.path: d for d in self.documents.values()}
+        out = []
+        for path in dict.fromkeys(paths):
+            doc = by_path.get(path)
+            try:
+                file = Path(root) / PurePath(path).relative_to(given)
+                same = hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest()
+            except (ValueError, OSError):
+                same = None
+            if doc is not None and same != doc.content_hash:
+                out.append(path)
+        return out
 
     def search_vectors(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """(chunk id, inner product) of the ``k`` nearest chunks for each query vector."""

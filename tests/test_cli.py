@@ -178,3 +178,32 @@ def test_a_pdf_passage_gives_the_pages_it_runs_over(
     assert main(["ask", "--json", "How much did the telescope cost?", "--index-dir", ix]) == 0
     citation = json.loads(capsys.readouterr().out)["citations"][0]
     assert (citation["page"], citation["passage"]["page_end"]) == (2, 2)
+
+
+def test_a_file_changed_since_indexing_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by an audit: after a file was edited, search and ask cited offsets into the old
+    text without a word. They now say which cited files changed until qa index runs again."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    tides = corpus / "tides.txt"
+    tides.write_text("Tides\n\nThe moon's gravity raises the tides twice a day.\n")
+    (corpus / "lava.txt").write_text("Volcanoes\n\nLava is molten rock that reaches the surface.\n")
+    ix = str(tmp_path / "ix")
+    assert main(["index", str(corpus), "--index-dir", ix, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["search", "tides moon", "-k", "2", "--index-dir", ix]) == 0
+    assert "changed since it was indexed" not in capsys.readouterr().err
+    tides.write_text("Tides\n\nSomething else entirely now.\n")
+    assert main(["search", "tides moon", "-k", "2", "--index-dir", ix]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {corpus}/tides.txt changed since it was indexed" in err
+    assert "lava.txt" not in err
+    tides.unlink()
+    assert main(["ask", "What raises the tides?", "--index-dir", ix]) == 0
+    assert f"{corpus}/tides.txt changed since it was indexed" in capsys.readouterr().err
+    assert main(["index", str(corpus), "--index-dir", ix, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["search", "tides moon", "-k", "2", "--index-dir", ix]) == 0
+    assert "changed since" not in capsys.readouterr().err
