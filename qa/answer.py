@@ -176,12 +176,15 @@ def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | N
 def _adds_to(other: _Candidate, best: _Candidate, margin: float) -> bool:
     """Whether ``other`` is worth quoting after ``best``: it scores within the margin, says
     more than a headline does (four words or more, and not its document's title line, which
-    matches the question's topic but answers nothing), and repeats none of ``best``'s text (a
-    sentence and the same sentence with the "She …" after it are one quote, not two)."""
+    matches the question's topic but answers nothing; a one-sentence note, whose title is
+    that sentence, ends like one), and repeats none of ``best``'s text (a sentence and the
+    same sentence with the "She …" after it are one quote, not two)."""
     if other.score < margin or len(_WORD.findall(other.text)) < 4:
         return False
     words = other.text.split()
-    if any(words == s.title.split() for s, _ in other.sources):
+    if not other.text.rstrip().endswith((".", "!", "?")) and any(
+        words == s.title.split() for s, _ in other.sources
+    ):
         return False
     return not any(
         o.path == b.path and o.start < b.end and b.start < o.end
