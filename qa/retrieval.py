@@ -27,7 +27,7 @@ MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut,
 RERANK_RANK_WEIGHT = 4.0
 #: times the candidate depth is quadrupled when near-duplicate merging leaves fewer than k
 #: distinct passages (a passage copied into many files fills the candidates with copies)
-MAX_WIDENINGS = 4
+MAX_WIDENINGS = 2
 
 
 #: what marks a question, as against a keyword query, a title or a claim: a wh-word among its
@@ -121,6 +121,7 @@ class Searcher:
         self.embedder = embedder
         self.settings = settings
         self._reader = reader
+        self._copies_by_doc: dict[int, dict[str, list[tuple[int, int]]]] = {}
 
     @property
     def reader(self) -> Reader:
@@ -173,15 +174,18 @@ class Searcher:
                 )
             if mode == "hybrid":
                 scores["fused"] = score
-            hits.append(self._hit(rank, chunk_id, score, scores))
+            hits.append(self._hit(rank, chunk_id, score, scores, copies=False))
         if reading and hits:
             read = self.rerank(text, hits[:reading])
             floor = read[-1].score  # the rest keep retrieval order below the reranked ones
             hits = read + [replace(h, score=min(h.score, floor)) for h in hits[len(read) :]]
         if merge:  # after reranking, which saw the list unmerged: so no document is dropped
             kept = {c for c, _ in self._merge_duplicates([(h.chunk_id, h.score) for h in hits])}
-            hits = [h for h in hits if h.chunk_id in kept]
-            hits = [replace(h, rank=r) for r, h in enumerate(hits, 1)]
+            hits = [h for h in hits if h.chunk_id in kept][:k]
+            # every document carrying the passage, listed only for the hits returned
+            return [
+                replace(h, rank=r, sources=self._sources(h.chunk_id)) for r, h in enumerate(hits, 1)
+            ]
         return hits[:k]
 
     def _ranked(
@@ -214,7 +218,9 @@ class Searcher:
         """
         if not hits:
             return hits
-        spans = self.reader.read(question, [h.text for h in hits])  # == sources[0]'s text
+        texts = list(dict.fromkeys(h.text for h in hits))  # == sources[0]'s; copies read once
+        read = dict(zip(texts, self.reader.read(question, texts), strict=True))
+        spans = [read[h.text] for h in hits]
         scored = []
         for hit, span in zip(hits, spans, strict=True):
             odds = -50.0 if span is None else span.log_odds
@@ -242,12 +248,19 @@ class Searcher:
         """Each of the two passages is recorded as carried by the other's document, there."""
 
         def carried(a: Chunk, b: Chunk) -> bool:
-            return any(
-                doc == b.doc_id and s < b.end and b.start < e
-                for doc, s, e in self.index.copies.get(a.id, [])
-            )
+            return any(s < b.end and b.start < e for s, e in self._copies_in(a.id, b.doc_id))
 
         return chunk.doc_id != other.doc_id and carried(chunk, other) and carried(other, chunk)
+
+    def _copies_in(self, chunk_id: int, doc_id: str) -> list[tuple[int, int]]:
+        """The spans of ``doc_id`` recorded as carrying the passage (grouped once per passage:
+        a passage copied into hundreds of files is checked against one of them at a time)."""
+        by_doc = self._copies_by_doc.get(chunk_id)
+        if by_doc is None:
+            by_doc = self._copies_by_doc[chunk_id] = {}
+            for doc, s, e in self.index.copies.get(chunk_id, []):
+                by_doc.setdefault(doc, []).append((s, e))
+        return by_doc.get(doc_id, [])
 
     def _dense(
         self, query_vector: np.ndarray, depth: int
@@ -285,17 +298,24 @@ class Searcher:
     def _cosine(self, query_vector: np.ndarray, chunk_id: int) -> float:
         return float((self.index.faiss_index.reconstruct(chunk_id) * query_vector).sum())
 
-    def _hit(self, rank: int, chunk_id: int, score: float, scores: dict[str, float]) -> Hit:
+    def _hit(
+        self, rank: int, chunk_id: int, score: float, scores: dict[str, float], copies: bool
+    ) -> Hit:
+        chunk = self.index.by_id[chunk_id]
+        sources = self._sources(chunk_id, copies)
+        return Hit(chunk.text, score, rank, sources, chunk_id, scores)
+
+    def _sources(self, chunk_id: int, copies: bool = True) -> list[Source]:
+        """The passage's own place, then (``copies``) its near-duplicates in other files."""
         chunk = self.index.by_id[chunk_id]
         doc = self.index.documents[chunk.doc_id]
         last = doc.page_at(chunk.end - 1)
         sources = [Source(doc.path, doc.title, chunk.start, chunk.end, chunk.page, last)]
-        if self.settings.merge_duplicates:
-            for doc_id, start, end in self.index.copies.get(chunk_id, []):
-                other = self.index.documents[doc_id]
-                pages = other.page_at(start), other.page_at(end - 1)
-                sources.append(Source(other.path, other.title, start, end, *pages))
-        return Hit(chunk.text, score, rank, sources, chunk_id, scores)
+        for doc_id, start, end in self.index.copies.get(chunk_id, []) if copies else []:
+            other = self.index.documents[doc_id]
+            pages = other.page_at(start), other.page_at(end - 1)
+            sources.append(Source(other.path, other.title, start, end, *pages))
+        return sources
 
 
 def _prefix(ranked: list[tuple[int, float]], distinct: list[tuple[int, float]], n: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 from qa.config import Settings
 from qa.duplicates import Span, jaccard, sentence_groups, shingles, signatures
 from qa.index import Index, build
+from qa.reader import Reader
+from qa.reader import Span as ReaderSpan
 from qa.retrieval import Searcher
 
 EDITED = (
@@ -181,7 +184,9 @@ def test_seeds_duplicates_are_found(seeds_settings: Settings) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
-def test_many_copies_still_give_k_distinct_passages(tmp_path: Path, mode: str) -> None:
+def test_many_copies_still_give_k_distinct_passages(
+    tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Found by an audit: with every paragraph in 30 files, the 50 candidates of each retriever
     held 2-3 distinct passages, so merged search returned 3 hits for k = 10. Candidates are
     widened until k distinct passages are found; merging still drops no document."""
@@ -195,9 +200,21 @@ def test_many_copies_still_give_k_distinct_passages(tmp_path: Path, mode: str) -
     question = "Which bridge did engineers test?"
     if mode == "bm25":  # BM25 finds only passages sharing a word: one word from each
         question = "bridge council comet museum wheat snow"
+    read: list[list[str]] = []
+    real = Reader.read
+
+    def recorded(self: Reader, q: str, texts: Sequence[str]) -> list[ReaderSpan | None]:
+        read.append(list(texts))
+        return real(self, q, texts)
+
+    monkeypatch.setattr(Reader, "read", recorded)
     for k in (4, 6):
         merged = Searcher.open(settings=settings).search(question, k=k)
         assert len(merged) == k and len({h.chunk_id for h in merged}) == k
+        # a review found the reader reading every copy (2,400 passages for 600 files): each
+        # distinct text is read once
+        assert all(len(texts) == len(set(texts)) for texts in read)
+        assert read or mode == "bm25"  # its keyword query is not reranked
         assert all(len(h.sources) >= 2 for h in merged[:1])
         plain = Searcher.open(settings=settings.with_(merge_duplicates=False)).search(question, k=k)
         assert {h.sources[0].path for h in plain} <= {s.path for h in merged for s in h.sources}
