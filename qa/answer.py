@@ -74,6 +74,7 @@ class Citation:
     start: int
     end: int
     page: int | None
+    page_end: int | None  # the page of its last character (PDF)
     passage: Source  # the retrieved passage the sentence was found in
     answer_start: int | None = None  # the short answer inside the document, if any
     answer_end: int | None = None
@@ -181,7 +182,7 @@ def _adds_to(other: _Candidate, best: _Candidate, margin: float) -> bool:
     same sentence with the "She …" after it are one quote, not two)."""
     if other.score < margin or len(_WORD.findall(other.text)) < 4:
         return False
-    words = other.text.split()
+    words = other.text.lstrip().lstrip("#").split()  # a Markdown heading's title drops its "#"
     if not other.text.rstrip().endswith((".", "!", "?")) and any(
         words == s.title.split() for s, _ in other.sources
     ):
@@ -468,6 +469,7 @@ class Answerer:
                     start=place.start,
                     end=place.end,
                     page=place.page,
+                    page_end=place.page_end,
                     passage=passage,
                     answer_start=place.start + span[1] if span else None,
                     answer_end=place.start + span[2] if span else None,

@@ -256,7 +256,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print("\nsources:")
     for c in answer.citations:
         also = f" (also in: {', '.join(s.path for s in c.also_in)})" if c.also_in else ""
-        page = f" p.{c.page}" if c.page else ""
+        page = _pages(Source(c.path, c.title, c.start, c.end, c.page, c.page_end))
         print(f"[{c.number}] {c.title} — {c.path}:{c.start}-{c.end}{page}{also}")
     return 0
 
@@ -342,8 +342,10 @@ def _warn_changed(index: Index, paths: list[str]) -> None:
     """Say when a cited file changed after it was indexed: its offsets may be stale."""
     changed = index.changed(paths)
     if changed:
-        say(f"warning: {', '.join(changed)} changed since it was indexed; citations into it "
-            "may point at other text until you run qa index again")  # fmt: skip
+        they = "it was" if len(changed) == 1 else "they were"
+        say(f"warning: {', '.join(changed)} changed since {they} indexed; citations into "
+            f"{'it' if len(changed) == 1 else 'them'} may point at other text until you run "
+            "qa index again")  # fmt: skip
 
 
 def _pages(source: Source) -> str:

@@ -321,6 +321,7 @@ def test_ask_json_cli(seeds_settings: Settings) -> None:
         "start",
         "end",
         "page",
+        "page_end",
         "passage",
         "answer_start",
         "answer_end",
@@ -450,6 +451,13 @@ def test_a_pronoun_does_not_reach_back_into_another_paragraph(tmp_path: Path) ->
     ].page_at(first.passage.start)
 
 
+KERROW = (
+    "The Lighthouse of Kerrow\n\nThe lighthouse at Kerrow Point was built by Emile Durand in "
+    "1871. Its lamp used whale oil until 1903.\n\nKeepers lived there with their families; "
+    "the last keeper, Siobhan Ni Bhriain, left in 1989.\n"
+)
+
+
 @pytest.mark.slow
 def test_a_document_title_is_not_quoted_as_a_second_sentence(tmp_path: Path) -> None:
     """Found by an audit: "… left in 1989. [1] The Lighthouse of Kerrow [2]", the title line
@@ -457,12 +465,18 @@ def test_a_document_title_is_not_quoted_as_a_second_sentence(tmp_path: Path) -> 
     answer, _ = _ask_corpus(
         tmp_path,
         {
-            "kerrow.txt": "The Lighthouse of Kerrow\n\nThe lighthouse at Kerrow Point was built "
-            "by Emile Durand in 1871. Its lamp used whale oil until 1903.\n\nKeepers lived "
-            "there with their families; the last keeper, Siobhan Ni Bhriain, left in 1989.\n",
+            "kerrow.txt": KERROW,
             "other.txt": "Harbour Notes\n\nThe harbour master of Quellport is Ingrid Faulkner.\n",
         },
         "When did the last keeper of the Lighthouse of Kerrow leave?",
     )
     assert "1989" in answer.text
     assert all(s.text != "The Lighthouse of Kerrow" for s in answer.sentences), answer.text
+    # the same as Markdown, whose title drops the heading's "#" (found by a review)
+    (tmp_path / "md").mkdir()
+    answer, _ = _ask_corpus(
+        tmp_path / "md",
+        {"kerrow.md": "# " + KERROW, "other.txt": "Harbour Notes\n\nThe harbour is calm.\n"},
+        "When did the last keeper of the Lighthouse of Kerrow leave?",
+    )
+    assert "1989" in answer.text and "Lighthouse of Kerrow [" not in answer.text, answer.text

@@ -177,7 +177,7 @@ def test_a_pdf_passage_gives_the_pages_it_runs_over(
     assert "report.pdf:" in (out := capsys.readouterr().out) and " p.1-2 " in out
     assert main(["ask", "--json", "How much did the telescope cost?", "--index-dir", ix]) == 0
     citation = json.loads(capsys.readouterr().out)["citations"][0]
-    assert (citation["page"], citation["passage"]["page_end"]) == (2, 2)
+    assert (citation["page"], citation["page_end"], citation["passage"]["page_end"]) == (2, 2, 2)
 
 
 def test_a_file_changed_since_indexing_is_said(

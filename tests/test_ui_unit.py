@@ -48,7 +48,7 @@ def make_answer(text: str) -> tuple[Answer, dict[str, Document]]:
     start = text.index("Evil")
     end = len(text)
     passage = Source(doc.path, doc.title, 0, end)
-    citation = Citation(1, doc.path, doc.title, start, end, None, passage, start, start + 4)
+    citation = Citation(1, doc.path, doc.title, start, end, None, None, passage, start, start + 4)
     sentence = AnswerSentence(text[start:end], 1, "Evil", 0, 4)
     return Answer(
         "q", f"{sentence.text} [1]", False, 0.9, "Evil", [sentence], [citation], [], 0.1
