@@ -589,7 +589,7 @@ def _run(
                 [
                     d
                     for d in (doc_of(s.path) for s in hit.sources)
-                    if d != item.query_id or d in item.relevant  # unless judged on it
+                    if d != item.query_id or item.relevant.get(d, 0) > 0  # unless relevant
                 ]
                 for hit in hits
             ]

@@ -455,8 +455,9 @@ def test_eval_beir_does_not_count_the_query_itself(
     (folder / "corpus.jsonl").write_text("\n".join(rows) + "\n")
     queries = [json.dumps({"_id": i, "text": texts[i]}) for i in ("1", "3", "5")]
     (folder / "queries.jsonl").write_text("\n".join(queries) + "\n")
-    # query 5 is judged on document 5 itself: that one is a hit (an audit found it dropped)
-    qrels = "query-id\tcorpus-id\tscore\n1\t2\t1\n3\t4\t1\n5\t5\t1\n"
+    # query 5 is judged relevant on document 5 itself: that one is a hit (an audit found it
+    # dropped); query 1 is judged 0 on its own document: that one is still no rank (a review)
+    qrels = "query-id\tcorpus-id\tscore\n1\t2\t1\n1\t1\t0\n3\t4\t1\n5\t5\t1\n"
     (folder / "qrels" / "test.tsv").write_text(qrels)
     argv = ["--beir", str(folder), "--mode", "bm25", "--rerank", "0"]
     argv += ["--cache-dir", str(tmp_path / "cache")]
