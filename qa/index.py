@@ -45,7 +45,7 @@ from qa import ann
 from qa.bm25 import BM25Index
 from qa.chunking import CHUNKER_VERSION, Chunk, Chunker
 from qa.config import Settings
-from qa.documents import SUPPORTED_KINDS, Document, load_folder
+from qa.documents import SUPPORTED_KINDS, Document, load_folder, max_file_mb
 from qa.duplicates import NUM_PERM, Span, passage_copies, sentence_groups, signatures
 from qa.embedding import Embedder, ModelIdentity
 
@@ -133,6 +133,7 @@ class Index:
         counts = [len(c.sentences) for c in self.chunks]
         self.row_chunk = np.repeat(np.array([c.id for c in self.chunks], dtype=np.int64), counts)
         self._sentence_index: Any = None
+        self._hashes: dict[tuple[str, int, int], str] = {}  # Index.changed's, by file stat
         self.group_of: dict[Span, int] = {
             member: number for number, group in enumerate(self.sentence_groups) for member in group
         }
@@ -194,12 +195,19 @@ class Index:
         out = []
         for path in dict.fromkeys(paths):
             doc = by_path.get(path)
+            if doc is None:
+                continue
             try:
                 file = Path(root) / PurePath(path).relative_to(given)
-                same = hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest()
+                stat = file.stat()
+                key = (path, stat.st_size, stat.st_mtime_ns)  # hashed once while unchanged
+                if key not in self._hashes:
+                    big = stat.st_size > max_file_mb() * 2**20  # no longer indexable: changed
+                    self._hashes[key] = "" if big else _file_hash(file)
+                same = self._hashes[key] == doc.content_hash
             except (ValueError, OSError):
-                same = None
-            if doc is not None and same != doc.content_hash:
+                same = False
+            if not same:
                 out.append(path)
         return out
 
@@ -308,6 +316,7 @@ def build(
                     kept[d.id] = by_doc.get(d.id, [])
             same_source = previous.manifest["source"]["absolute"] == str(Path(source).resolve())
             if same_source and len(kept) == len(docs) == len(previous.documents):
+                _remove_manifest_copies(index_dir)
                 return previous
         fresh = [d for d in docs if d.id not in kept]
         known = previous.documents if previous is not None else {}
@@ -579,14 +588,28 @@ def _check_places(source: Path | None, index_dir: Path) -> None:
 def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
     """Drop generations older than the previous one: a reader that read the old manifest a
     moment ago can still open its files, and half-written ones left by a crash go away.
-    Only folders named like a generation are touched: anything else is the user's. So are the
-    manifest's temporary copies a writer killed before its rename left (this one holds the
-    lock, so no other writer is writing one)."""
+    Only folders named like a generation are touched: anything else is the user's."""
     for child in index_dir.iterdir():
         if child.is_dir() and GENERATION.fullmatch(child.name) and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
-        elif child.is_file() and _MANIFEST_TMP.fullmatch(child.name):
+    _remove_manifest_copies(index_dir)
+
+
+def _remove_manifest_copies(index_dir: Path) -> None:
+    """Drop the manifest's temporary copies that a writer killed before its rename left (the
+    caller holds the writer lock, so no other writer is writing one)."""
+    for child in index_dir.iterdir():
+        if child.is_file() and _MANIFEST_TMP.fullmatch(child.name):
             child.unlink(missing_ok=True)
+
+
+def _file_hash(path: Path) -> str:
+    """The content hash documents record (blake2b-128 of the bytes), read in 1 MiB blocks."""
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -209,5 +209,9 @@ def test_a_killed_writers_manifest_copy_is_removed_by_the_next_build(
     stale.write_text("{", encoding="utf-8")
     mine = settings.index_dir / f".{MANIFEST}.notes.tmp"
     mine.write_text("mine", encoding="utf-8")
+    before = build(SEEDS, settings, progress=False)  # up to date: nothing else is written
+    assert not before.written
+    assert not stale.exists() and mine.read_text(encoding="utf-8") == "mine"
+    stale.write_text("{", encoding="utf-8")
     build(SEEDS, settings, progress=False, rebuild=True)
     assert not stale.exists() and mine.read_text(encoding="utf-8") == "mine"
