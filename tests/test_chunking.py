@@ -121,6 +121,9 @@ def test_a_wrap_before_a_capitalised_word_is_joined() -> None:
         "The society met in the old school hall on the first Monday of each month and\n"
         "elected its officers for the coming year. The society treasurer is Margaret\n"
         "Okafor.": "The society treasurer",
+        # the same in a paragraph of two lines (found by a review)
+        "The society met in the old school hall. The society treasurer is Margaret\n"
+        "Okafor.": "The society treasurer",
     }
     for text, last in cases.items():
         sentences = split_sentences([text])[0]
