@@ -130,6 +130,23 @@ def render_sources(answer: Answer, documents: dict[str, Document]) -> str:
     )
 
 
+def _changed_note(changed: list[str], corpus: Path, index_dir: Path) -> str:
+    """Say which shown documents changed on disk after indexing: what is shown (and where it
+    is highlighted) is the text as indexed."""
+    if not changed:
+        return ""
+    names = ", ".join(Path(p).name for p in changed)
+    since = "since it was" if len(changed) == 1 else "since they were"
+    command = f"qa index {corpus}" + (f" --index-dir {index_dir}" if index_dir != VECTORS else "")
+    return (
+        f'<p class="qa-file qa-changed">{_e(names)} changed {since} indexed: the text shown '
+        f"is the indexed version. To update, run <code>{_e(command)}</code> and ask again.</p>"
+    )
+
+
+VECTORS = Path("vectors")
+
+
 def _closest(hit: Hit) -> str:
     src = hit.sources[0]
     also = _also(hit.sources[1:])
@@ -224,12 +241,18 @@ class App:
             return f'<div class="qa-answer qa-notfound">{_e(message)}</div>', "", "", "{}"
         except IndexProblem as exc:
             return f'<div class="qa-answer qa-notfound">{_e(str(exc))}</div>', "", "", "{}"
-        documents = {d.path: d for d in open_searcher(settings).index.documents.values()}
+        index = open_searcher(settings).index
+        documents = {d.path: d for d in index.documents.values()}
+        cited = [c.path for c in answer.citations] + [
+            s.path for h in answer.hits for s in h.sources
+        ]
+        changed = _changed_note(index.changed(cited), self.corpus, settings.index_dir)
+        sources = render_sources(answer, documents) + changed
         n = len(answer.hits)
         timing = f"Answered in {answer.seconds:.2f} s from {n} passage{'' if n == 1 else 's'}."
         raw = json.dumps(answer.to_json(), ensure_ascii=False, indent=1)
         html = render_answer(answer, settings.min_confidence)
-        return html, render_sources(answer, documents), timing, raw
+        return html, sources, timing, raw
 
     def add(self, files: list[str] | None) -> str:
         """Save uploaded files into the corpus folder and index them; the status as HTML."""

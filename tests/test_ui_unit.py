@@ -131,3 +131,24 @@ def test_an_upload_never_replaces_a_document(tmp_path: Path) -> None:
     again = app.add([str(upload)])
     assert "__init__-2.txt is already in the documents." in again and "Indexed" not in again
     assert sorted(p.name for p in corpus.iterdir()) == ["__init__-2.txt", "__init__.txt"]
+
+
+def test_a_document_changed_since_indexing_is_said(tmp_path: Path) -> None:
+    """The sources show the indexed text; when the file changed on disk after indexing, the
+    page says so and how to update (an audit found citations silently pointing at old text)."""
+    from qa.config import Settings
+    from qa.index import build
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    note = corpus / "bakery.txt"
+    note.write_text("Bakery\n\nThe Moonbeam Bakery opened in Lisbon in 1999.\n")
+    settings = Settings(index_dir=tmp_path / "ix")
+    build(corpus, settings, progress=False)
+    app = App(settings, corpus)
+    _, sources, _, _ = app.ask("When did the Moonbeam Bakery open?", 3)
+    assert "changed since" not in sources and "Moonbeam" in sources
+    note.write_text("Bakery\n\nClosed for good.\n")
+    _, sources, _, _ = app.ask("When did the Moonbeam Bakery open?", 3)
+    assert "bakery.txt changed since it was indexed" in sources
+    assert f"qa index {corpus} --index-dir {tmp_path / 'ix'}" in sources
