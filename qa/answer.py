@@ -109,6 +109,11 @@ class Answer:
     #: why it abstained (None when it answered), so no caller has to guess it from the numbers
     abstain_reason: AbstainReason | None = None
 
+    def paths(self) -> list[str]:
+        """Every file the answer shows: its citations', then the passages' (copies too)."""
+        cited = [c.path for c in self.citations]
+        return cited + [s.path for h in self.hits for s in h.sources]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
@@ -276,10 +281,9 @@ class Answerer:
         sentence before it, which says who "he" is."""
         index = self.searcher.index
         by_text: dict[str, _Candidate] = {}
-        docs = {d.path: d for d in index.documents.values()}
         for hit in hits:
             for passage in hit.sources:  # a merged hit: every copy's own wording competes
-                self._add_sentences(by_text, docs[passage.path], passage)
+                self._add_sentences(by_text, index.by_path[passage.path], passage)
         return list(by_text.values())
 
     def _add_sentences(
@@ -444,7 +448,7 @@ class Answerer:
 
     def _doc_text(self, place: Source) -> str:
         """The exact document text at ``place`` (a candidate's wording may be another copy's)."""
-        doc = next(d for d in self.searcher.index.documents.values() if d.path == place.path)
+        doc = self.searcher.index.by_path[place.path]
         return doc.text[place.start : place.end]
 
     def _compose(

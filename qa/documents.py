@@ -303,6 +303,20 @@ def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...]]:
     return "\n\n".join(texts), " ".join(title.split())[:_TITLE_MAX], tuple(starts)
 
 
+def _content_hash(data: bytes = b"") -> hashlib.blake2b:
+    """The hash a document's ``content_hash`` records: blake2b-128 of the file's bytes."""
+    return hashlib.blake2b(data, digest_size=16)
+
+
+def file_hash(path: Path) -> str:
+    """A file's ``content_hash`` as it is now, read in 1 MiB blocks (``Index.changed``)."""
+    digest = _content_hash()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _display_path(path: Path, root: Path, display_root: str) -> str:
     """The path as the user would type it: their root plus the relative path."""
     return PurePath(display_root, path.relative_to(root)).as_posix()
@@ -380,7 +394,7 @@ def load_file(path: Path, root: Path, display_root: str, max_mb: float | None = 
         path=_display_path(path, root, display_root),
         title=title or _first_line_title(text, markdown=fmt == "md") or path.stem,
         text=text,
-        content_hash=hashlib.blake2b(data, digest_size=16).hexdigest(),
+        content_hash=_content_hash(data).hexdigest(),
         format=fmt,
         pages=pages,
     )

@@ -45,7 +45,7 @@ from qa import ann
 from qa.bm25 import BM25Index
 from qa.chunking import CHUNKER_VERSION, Chunk, Chunker
 from qa.config import Settings
-from qa.documents import SUPPORTED_KINDS, Document, load_folder, max_file_mb
+from qa.documents import SUPPORTED_KINDS, Document, file_hash, load_folder, max_file_mb
 from qa.duplicates import NUM_PERM, Span, passage_copies, sentence_groups, signatures
 from qa.embedding import Embedder, ModelIdentity
 
@@ -129,6 +129,7 @@ class Index:
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.chunks}
+        self.by_path = {d.path: d for d in self.documents.values()}
         self.sentence_rows = _sentence_rows(self.chunks)
         counts = [len(c.sentences) for c in self.chunks]
         self.row_chunk = np.repeat(np.array([c.id for c in self.chunks], dtype=np.int64), counts)
@@ -191,10 +192,9 @@ class Index:
         root, given = source.get("absolute"), source.get("path")
         if not root or not given:
             return []
-        by_path = {d.path: d for d in self.documents.values()}
         out = []
         for path in dict.fromkeys(paths):
-            doc = by_path.get(path)
+            doc = self.by_path.get(path)
             if doc is None:
                 continue
             try:
@@ -203,7 +203,7 @@ class Index:
                 key = (path, stat.st_size, stat.st_mtime_ns)  # hashed once while unchanged
                 if key not in self._hashes:
                     big = stat.st_size > max_file_mb() * 2**20  # no longer indexable: changed
-                    self._hashes[key] = "" if big else _file_hash(file)
+                    self._hashes[key] = "" if big else file_hash(file)
                 same = self._hashes[key] == doc.content_hash
             except (ValueError, OSError):
                 same = False
@@ -601,15 +601,6 @@ def _remove_manifest_copies(index_dir: Path) -> None:
     for child in index_dir.iterdir():
         if child.is_file() and _MANIFEST_TMP.fullmatch(child.name):
             child.unlink(missing_ok=True)
-
-
-def _file_hash(path: Path) -> str:
-    """The content hash documents record (blake2b-128 of the bytes), read in 1 MiB blocks."""
-    digest = hashlib.blake2b(digest_size=16)
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from qa.chunking import Chunk
-from qa.config import Settings, default_corpus_dir
+from qa.config import DEFAULT_INDEX_DIR, Settings, default_corpus_dir
 from qa.embedding import Embedder
 from qa.index import Index, IndexMismatch, IndexMissing, build, current_generation
 from qa.reader import Reader, Span, reader_for
@@ -366,7 +366,7 @@ def open_searcher(settings: Settings, source: Path | str | None = None) -> Searc
     try:
         searcher = Searcher.open(settings=settings)
     except IndexMissing:
-        if source is None and settings.index_dir != Path("vectors"):
+        if source is None and settings.index_dir != DEFAULT_INDEX_DIR:
             raise IndexMissing(
                 f"no index in {settings.index_dir}/; build one with: "
                 f"qa index FOLDER --index-dir {settings.index_dir}"

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from qa.answer import Answer, Citation, answerer
-from qa.config import Settings, default_corpus_dir
+from qa.config import DEFAULT_INDEX_DIR, Settings, default_corpus_dir
 from qa.documents import (
     SUPPORTED_KINDS,
     SUPPORTED_SUFFIXES,
@@ -137,14 +137,12 @@ def _changed_note(changed: list[str], corpus: Path, index_dir: Path) -> str:
         return ""
     names = ", ".join(Path(p).name for p in changed)
     since = "since it was" if len(changed) == 1 else "since they were"
-    command = f"qa index {corpus}" + (f" --index-dir {index_dir}" if index_dir != VECTORS else "")
+    other = index_dir != DEFAULT_INDEX_DIR
+    command = f"qa index {corpus}" + (f" --index-dir {index_dir}" if other else "")
     return (
         f'<p class="qa-file qa-changed">{_e(names)} changed {since} indexed: the text shown '
         f"is the indexed version. To update, run <code>{_e(command)}</code> and ask again.</p>"
     )
-
-
-VECTORS = Path("vectors")
 
 
 def _closest(hit: Hit) -> str:
@@ -242,12 +240,8 @@ class App:
         except IndexProblem as exc:
             return f'<div class="qa-answer qa-notfound">{_e(str(exc))}</div>', "", "", "{}"
         index = open_searcher(settings).index
-        documents = {d.path: d for d in index.documents.values()}
-        cited = [c.path for c in answer.citations] + [
-            s.path for h in answer.hits for s in h.sources
-        ]
-        changed = _changed_note(index.changed(cited), self.corpus, settings.index_dir)
-        sources = render_sources(answer, documents) + changed
+        changed = _changed_note(index.changed(answer.paths()), self.corpus, settings.index_dir)
+        sources = render_sources(answer, index.by_path) + changed
         n = len(answer.hits)
         timing = f"Answered in {answer.seconds:.2f} s from {n} passage{'' if n == 1 else 's'}."
         raw = json.dumps(answer.to_json(), ensure_ascii=False, indent=1)
