@@ -33,7 +33,7 @@ from typing import Any, Literal
 from qa.bm25 import tokenize
 from qa.config import Settings
 from qa.documents import Document
-from qa.reader import Reader, Span, reader_for
+from qa.reader import Reader, Span, has_table, reader_for, row_view
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 
 NOT_FOUND = "Not found in these documents."
@@ -150,6 +150,7 @@ class _Candidate:
     overlap: float = 0.0  # IDF-weighted share of the question's words it contains
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
     reader: Span | None = None  # the reader's span that made it the answer
+    wording: str = ""  # what its score reads, when not ``text``: a table row with its columns
 
     groups: set[tuple[str, int, int]] = field(default_factory=set)  # near-duplicate spans
     twin_places: set[tuple[str, int]] = field(default_factory=set)
@@ -180,12 +181,13 @@ def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | N
 
 
 def _adds_to(other: _Candidate, best: _Candidate, margin: float) -> bool:
-    """Whether ``other`` is worth quoting after ``best``: it scores within the margin, says
-    more than a headline does (four words or more, and not its document's title line, which
-    matches the question's topic but answers nothing; a one-sentence note, whose title is
-    that sentence, ends like one), and repeats none of ``best``'s text (a sentence and the
-    same sentence with the "She …" after it are one quote, not two)."""
-    if other.score < margin or len(_WORD.findall(other.text)) < 4:
+    """Whether ``other`` is worth quoting after ``best``: it scores within the margin, is
+    not a table row (a row answers for its own row only), says more than a headline does
+    (four words or more, and not its document's title line, which matches the question's
+    topic but answers nothing; a one-sentence note, whose title is that sentence, ends like
+    one), and repeats none of ``best``'s text (a sentence and the same sentence with the
+    "She …" after it are one quote, not two)."""
+    if other.score < margin or len(_WORD.findall(other.text)) < 4 or other.wording:
         return False
     words = other.text.lstrip().lstrip("#").split()  # a Markdown heading's title drops its "#"
     if not other.text.rstrip().endswith((".", "!", "?")) and any(
@@ -304,6 +306,8 @@ class Answerer:
                 continue
             sentence = doc.text[start:b]
             cand = by_text.setdefault(" ".join(sentence.split()), _Candidate(sentence, []))
+            if (row := row_view(doc.text, start, b)) is not None:
+                cand.wording = row.text
             page = doc.page_at(start)
             shown = passage if start >= passage.start else replace(passage, start=start, page=page)
             cand.add(Source(doc.path, doc.title, start, b, page, doc.page_at(b - 1)), shown)
@@ -352,7 +356,7 @@ class Answerer:
         total = sum(question.weights.values()) or 1.0
         w = self.settings.answer_weight_dense
         for cand in candidates:
-            words = set(tokenize([cand.text])[0])
+            words = set(tokenize([cand.wording or cand.text])[0])
             cand.overlap = sum(v for t, v in question.weights.items() if t in words) / total
             cand.score = (1 - w) * cand.overlap
         self._encode(question, self._deciding(candidates, spans))
@@ -361,7 +365,8 @@ class Answerer:
         """Complete the candidates' scores with their cosine to the question."""
         if not candidates:
             return
-        vectors = self.searcher.embedder.encode([question.text, *(c.text for c in candidates)])
+        texts = [c.wording or c.text for c in candidates]
+        vectors = self.searcher.embedder.encode([question.text, *texts])
         cosines = (vectors[1:] * vectors[0]).sum(axis=1)  # elementwise: no spinning BLAS threads
         w = self.settings.answer_weight_dense
         for cand, cos in zip(candidates, cosines, strict=True):
@@ -383,24 +388,32 @@ class Answerer:
         return [c for c in candidates if id(c) in deciding]
 
     def _read(self, question: str, hits: list[Hit]) -> list[_Read]:
-        """The reader's best span in each retrieved passage (one batch), best first.
+        """The reader's best span in each retrieved passage, and in each table row of one
+        (one batch), best first.
 
         The reader reads ``hit.text``, which is its first source's document text from
-        ``start`` to ``end``, so a span's offsets plus ``start`` are offsets into the document.
+        ``start`` to ``end`` (``Searcher.places``), so a span's offsets plus ``start`` are
+        offsets into the document.
         """
         hits = [hit for hit in hits if hit.sources]
-        places = [hit.sources[0] for hit in hits]
-        spans = [hit.span for hit in hits]  # a question's reranking read most of them
-        unread = [n for n, hit in enumerate(hits) if not hit.read]
+        places = self.searcher.places(hits)
+        # a table's rows are each read, and all compete (reranking kept only the best)
+        unread = [n for n, h in enumerate(hits) if not h.read or has_table(*places[n])]
+        spans = [[h.span] if h.span is not None else [] for h in hits]
         if unread:
-            for n, span in zip(
-                unread, self.reader.read(question, [hits[n].text for n in unread]), strict=True
-            ):
-                spans[n] = span
+            read = self.reader.read_views(question, [places[n] for n in unread])
+            for n, views in zip(unread, read, strict=True):
+                spans[n] = views
         found = [
-            _Read(span, place.path, place.start + span.start, place.start + span.end)
-            for span, place in zip(spans, places, strict=True)
-            if span is not None and span.text.strip()
+            _Read(
+                span,
+                hit.sources[0].path,
+                hit.sources[0].start + span.start,
+                hit.sources[0].start + span.end,
+            )
+            for hit, read in zip(hits, spans, strict=True)
+            for span in read
+            if span.text.strip()
         ]
         return sorted(found, key=lambda r: -r.span.score)
 

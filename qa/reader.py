@@ -13,13 +13,16 @@ The shipped reader (``qa/models/reader``) is all-MiniLM-L6-v2 fine-tuned on SQuA
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qa.bm25 import tokenize
 from qa.config import ConfigError, Settings
 from qa.embedding import effective_precision
 
@@ -203,6 +206,160 @@ def decode(
     )
 
 
+#: a row of a pipe table, as Markdown writes one and as HTML tables are extracted
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
+_WORDS = re.compile(r"\w+(?:[.,]\d+)*")  # a word, or a number with its decimals ("2.4")
+#: the rule under a table's header row ("|---|:--:|")
+_RULE_ROW = re.compile(r"^[ \t]*\|[\s:|-]*-[\s:|-]*\|[ \t]*$")
+
+
+@dataclass(frozen=True)
+class View:
+    """What the reader reads for part of a document: ``text``, and the document offset of
+    each of its characters (``origin[i]``, or -1 for words the view adds)."""
+
+    text: str
+    origin: Sequence[int]
+
+    def place(self, span: Span) -> tuple[int, int] | None:
+        """The document characters a span of this view covers (None: only added words)."""
+        inside = [o for o in self.origin[span.start : span.end] if o >= 0]
+        return (inside[0], inside[-1] + 1) if inside else None
+
+
+def _cells(line: str, base: int) -> list[tuple[str, int]]:
+    """A table row's non-empty cells, each with the document offset of its first character."""
+    out = []
+    at = line.index("|") + 1
+    for raw in line[at:].rstrip().removesuffix("|").split("|"):
+        lead = len(raw) - len(raw.lstrip())
+        if raw.strip():
+            out.append((raw.strip(), base + at + lead))
+        at += len(raw) + 1
+    return out
+
+
+def _line_at(text: str, pos: int) -> tuple[int, int]:
+    """The line holding ``pos``: its start and end (before the newline)."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+def _header(text: str, row: int) -> list[str] | None:
+    """The column names of the pipe table holding the row that starts at ``row``: the
+    table's first line when a rule follows it ([] when the row is that first line, None
+    when the table has no header)."""
+    first = row
+    while first > 0:
+        above, _ = _line_at(text, first - 1)
+        if not _TABLE_ROW.fullmatch(text[above : first - 1]):
+            break
+        first = above
+    _, first_end = _line_at(text, first)
+    rule_start = first_end + 1
+    rule = text[rule_start : _line_at(text, rule_start)[1]] if rule_start < len(text) else ""
+    if not _RULE_ROW.fullmatch(rule):
+        return None
+    return [] if row == first else [name for name, _ in _cells(text[first:first_end], 0)]
+
+
+def _row_view(text: str, start: int, end: int, header: list[str] | None) -> View | None:
+    """A table row spelt out for the reader, "Lock 9 — Rise: 3.1 m; Built: 1801.": a reader
+    trained on prose cannot tell which column a bare "| 3.1 m |" is in, nor which row."""
+    cells = _cells(text[start:end], start)
+    if not cells:
+        return None
+    pieces: list[tuple[str, int]] = []  # (text, document offset or -1)
+
+    def add(words: str, origin: int = -1) -> None:
+        pieces.append((words, origin))
+
+    for n, (cell, at) in enumerate(cells):
+        if n:
+            add(" — " if n == 1 and header else "; ")
+        name = header[n] if header and 0 < n < len(header) else ""
+        if name and name != cell:
+            add(f"{name}: ")
+        add(cell, at)
+    add(".")
+    view_text = "".join(words for words, _ in pieces)
+    origin = [o + i if o >= 0 else -1 for words, o in pieces for i in range(len(words))]
+    return View(view_text, origin)
+
+
+def row_view(text: str, start: int, end: int) -> View | None:
+    """``text[start:end]`` spelt out with its column names when it is one table row (not its
+    header or rule), else None: the answer module scores such a sentence by this wording."""
+    line = text[start:end]
+    if not _TABLE_ROW.fullmatch(line) or _RULE_ROW.fullmatch(line):
+        return None
+    header = _header(text, start)
+    return None if header == [] else _row_view(text, start, end, header)
+
+
+def has_table(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds a row of a pipe table (read row by row)."""
+    return _TABLE_ROW.search(text[start:end]) is not None
+
+
+def _names_cell(folded_question: str, text: str, start: int, end: int) -> bool:
+    """Whether the question holds one of the row's cells word for word ("Lock 2", "2.4 m")."""
+    for cell, _ in _cells(text[start:end], start):
+        words = " ".join(_WORDS.findall(cell.casefold()))
+        if words and re.search(rf"(?<!\S){re.escape(words)}(?!\S)", folded_question):
+            return True
+    return False
+
+
+def views(text: str, start: int, end: int, question: str | None = None) -> list[View]:
+    """What the reader reads for ``text[start:end]``: the passage and, when it holds rows of
+    a pipe table, each row on its own with its column names (the rows blanked in the passage,
+    so no span runs across them).
+
+    With a ``question``, only the rows it names are read: those with a cell it quotes ("Lock
+    2", "1798") or one of its words that fewer than half the passage's rows hold (not the
+    "Lock" of every row).
+    A reader asked "When were the locks built?" of each row answers each row's year."""
+    passage = text[start:end]
+    found = [m for m in _TABLE_ROW.finditer(passage) if not _RULE_ROW.fullmatch(m.group())]
+    if not found:
+        return [View(passage, range(start, end))]
+    blanked = list(passage)
+    for m in _TABLE_ROW.finditer(passage):
+        blanked[m.start() : m.end()] = " " * (m.end() - m.start())
+    rows = []
+    for m in found:
+        header = _header(text, start + m.start())
+        if header != []:  # the header row names columns; it answers nothing
+            rows.append((start + m.start(), start + m.end(), header))
+    if question is not None:
+        asked = set(tokenize([question])[0])
+        words = [set(tokenize([text[a:b]])[0]) for a, b, _ in rows]
+        seen = Counter(w for row in words for w in row)
+        rare = max(2.0, len(rows) / 2)
+        folded = " ".join(_WORDS.findall(question.casefold()))
+        rows = [
+            r
+            for r, row in zip(rows, words, strict=True)
+            if any(seen[w] < rare for w in row & asked) or _names_cell(folded, text, r[0], r[1])
+        ]
+    out = [view for a, b, header in rows if (view := _row_view(text, a, b, header)) is not None]
+    rest = "".join(blanked)
+    return ([View(rest, range(start, end))] if rest.strip() else []) + out
+
+
+def _only_original(window: Window, origin: Sequence[int] | None) -> Window:
+    """``window`` with the tokens made only of added characters barred from answers."""
+    if origin is None:
+        return window
+    offsets = [
+        o if o is not None and any(origin[i] >= 0 for i in range(*o)) else None
+        for o in window.offsets
+    ]
+    return replace(window, offsets=offsets)
+
+
 class Reader:
     """A local extractive reader folder (AutoModelForQuestionAnswering + its tokenizer)."""
 
@@ -227,14 +384,23 @@ class Reader:
             self._model = load_model(self.folder)
         return self._model
 
-    def read(self, question: str, passages: Sequence[str]) -> list[Span | None]:
+    def read(
+        self,
+        question: str,
+        passages: Sequence[str],
+        origins: Sequence[Sequence[int] | None] | None = None,
+    ) -> list[Span | None]:
         """The best span of each passage (None for an empty one), all windows in one batch.
 
-        A passage longer than one window keeps its best-scoring window's span.
+        A passage longer than one window keeps its best-scoring window's span. Where
+        ``origins[i]`` is given, a token whose characters all have origin -1 (words a view
+        added, such as a table's column names) is never part of an answer.
         """
         feats = windows(self.tokenizer, question, passages)
         if not feats:
             return [None] * len(passages)
+        if origins is not None:
+            feats = [_only_original(w, origins[w.passage]) for w in feats]
         start, end = self.logits(feats)
         best: list[Span | None] = [None] * len(passages)
         for w, s, e in zip(feats, start, end, strict=True):
@@ -243,6 +409,35 @@ class Reader:
             if span is not None and (current is None or span.score > current.score):
                 best[w.passage] = span
         return best
+
+    def read_places(
+        self, question: str, places: Sequence[tuple[str, int, int]]
+    ) -> list[Span | None]:
+        """The best span of each ``(document text, start, end)``, in one batch, with offsets
+        relative to ``start`` as ``read`` gives them. A passage holding table rows is read as
+        its prose and each row spelt out with its column names (``views``)."""
+        return [
+            max(found, key=lambda s: s.score, default=None)
+            for found in self.read_views(question, places)
+        ]
+
+    def read_views(self, question: str, places: Sequence[tuple[str, int, int]]) -> list[list[Span]]:
+        """Every view's span of each place (``read_places`` keeps the best): a table's rows
+        compete on their own, so the answer can weigh which row the question names."""
+        seen = [views(text, start, end, question) for text, start, end in places]
+        flat = [(n, view) for n, found in enumerate(seen) for view in found]
+        out: list[list[Span]] = [[] for _ in places]
+        texts = [v.text for _, v in flat]
+        origins = [None if isinstance(v.origin, range) else v.origin for _, v in flat]
+        for (n, view), span in zip(flat, self.read(question, texts, origins), strict=True):
+            where = None if span is None else view.place(span)
+            if span is not None and where is not None:
+                text, start, _ = places[n]
+                a, b = where[0] - start, where[1] - start
+                out[n].append(
+                    replace(span, passage=n, start=a, end=b, text=text[where[0] : where[1]])
+                )
+        return out
 
     def logits(self, feats: Sequence[Window]) -> tuple[np.ndarray, np.ndarray]:
         """Start and end logits (windows x longest window) from one forward pass."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -218,8 +219,11 @@ class Searcher:
         """
         if not hits:
             return hits
-        texts = list(dict.fromkeys(h.text for h in hits))  # == sources[0]'s; copies read once
-        read = dict(zip(texts, self.reader.read(question, texts), strict=True))
+        first: dict[str, Hit] = {}
+        for hit in hits:  # a hit's text is its first source's; copies are read once
+            first.setdefault(hit.text, hit)
+        spans_of = self.reader.read_places(question, self.places(list(first.values())))
+        read = dict(zip(first, spans_of, strict=True))
         spans = [read[h.text] for h in hits]
         scored = []
         for hit, span in zip(hits, spans, strict=True):
@@ -229,6 +233,14 @@ class Searcher:
             scored.append((score, replace(hit, scores=scores, span=span, read=True)))
         scored.sort(key=lambda sh: -sh[0])
         return [replace(h, rank=r, score=s) for r, (s, h) in enumerate(scored, 1)]
+
+    def places(self, hits: Sequence[Hit]) -> list[tuple[str, int, int]]:
+        """Each hit as (its first source's document text, start, end): what the reader reads
+        (``Reader.read_places``), so a table row in a passage keeps its column names."""
+        return [
+            (self.index.by_path[h.sources[0].path].text, h.sources[0].start, h.sources[0].end)
+            for h in hits
+        ]
 
     def _merge_duplicates(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Drop a passage that is a near-duplicate of a better-ranked one: that one lists its

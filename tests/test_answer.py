@@ -25,7 +25,7 @@ from qa.config import ConfigError, Settings
 from qa.duplicates import jaccard, shingles
 from qa.evaluation import squad_em_f1
 from qa.index import Index
-from qa.reader import Span
+from qa.reader import Reader, Span
 from qa.retrieval import QueryError, Source
 from tests.conftest import ROOT, run_qa, seeds_qa
 
@@ -256,7 +256,9 @@ def test_confidence_is_the_score_the_answer_was_judged_on(seeds_settings: Settin
     assert unanswered and all(0.0 < a.confidence < settings.min_confidence for a in unanswered)
 
     class NoSpans:  # a reader that finds nothing: every ask abstains, no sentence holds a span
-        def read(self, question: str, passages: list[str]) -> list[None]:
+        read_views = Reader.read_views
+
+        def read(self, question: str, passages: list[str], origins: object = None) -> list[None]:
             return [None] * len(passages)
 
     blind = Answerer(answerer(seeds_settings.with_(rerank=0)).searcher, NoSpans())  # type: ignore[arg-type]
@@ -480,3 +482,50 @@ def test_a_document_title_is_not_quoted_as_a_second_sentence(tmp_path: Path) -> 
         "When did the last keeper of the Lighthouse of Kerrow leave?",
     )
     assert "1989" in answer.text and "Lighthouse of Kerrow [" not in answer.text, answer.text
+
+
+CANAL = """<html><head><title>Kerrow Canal locks</title></head><body>
+<nav><a href="/">Home</a> | <a href="/about">About</a></nav>
+<h1>Kerrow Canal locks</h1>
+<p>The Kerrow Canal climbs from the harbour to the upper basin through twelve locks built
+between 1794 and 1802. Each lock was rebuilt in stone after the flood of 1881.</p>
+<table><tr><th>Lock</th><th>Rise</th><th>Built</th></tr>
+ROWS</table>
+<p>The deepest lock is Lock 9, whose chamber was enlarged in 1910.</p>
+<footer>Copyright 2024 Kerrow Heritage Trust</footer></body></html>
+""".replace("ROWS", "".join(
+    f"<tr><td>Lock {n}</td><td>{rise} m</td><td>{year}</td></tr>\n"
+    for n, rise, year in [
+        (1, 2.1, 1794), (2, 2.4, 1794), (3, 1.8, 1795), (4, 2.0, 1796), (5, 2.2, 1797),
+        (6, 1.9, 1798), (7, 2.6, 1799), (8, 2.3, 1800), (9, 3.1, 1801), (10, 2.5, 1801),
+    ]
+))  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_question_about_a_table_row_is_answered_from_that_row(tmp_path: Path) -> None:
+    """Found by an audit: asked "How high is Lock 9?" of an HTML table, the answer was
+    "deepest", and "What is the rise of Lock 3?" was not found. Each row is read with its
+    column names; the row asked about answers, alone, and prose still answers the rest."""
+    from qa.index import build
+    from qa.retrieval import Searcher, _embedder
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "canal.html").write_text(CANAL, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    index = build(corpus, settings, _embedder(settings), progress=False)
+    answerer_ = Answerer(Searcher(index, _embedder(settings), settings))
+    for question, short, row in [
+        ("How high is Lock 9?", "3.1 m", "| Lock 9 |"),
+        ("What is the rise of Lock 3?", "1.8 m", "| Lock 3 |"),
+        ("When was Lock 7 built?", "1799", "| Lock 7 |"),
+        ("Which lock was built in 1798?", "Lock 6", "| Lock 6 |"),
+        ("when was lock 2 built", "1794", "| Lock 2 |"),
+        ("When were the locks built?", "1794 and 1802", "The Kerrow Canal"),
+        ("When was the chamber of Lock 9 enlarged?", "1910", "The deepest lock"),
+    ]:
+        answer = answerer_.ask(question)
+        check_citations(answer, index)
+        assert answer.short_answer == short, (question, answer.text)
+        assert len(answer.sentences) == 1 and answer.sentences[0].text.startswith(row)

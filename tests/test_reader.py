@@ -20,6 +20,8 @@ from qa.reader import (
     best_span,
     decode,
     resolve_reader_dir,
+    row_view,
+    views,
     windows,
 )
 from qa.train import Example, labelled_windows
@@ -192,3 +194,47 @@ def test_the_shipped_reader_reads_offline() -> None:
     date = reader.read("On what date did Massoud write his letter to Lévy?", passages[2:])[0]
     assert date is not None and date.text == "August 16"
     assert passages[2][date.start : date.end] == date.text
+
+
+TABLE = (
+    "Locks of the canal.\n| Lock | Rise | Built |\n|---|---|---|\n| Lock 1 | 2.1 m | 1794 |\n"
+    "| Lock 2 | 2.4 m | 1794 |\n| Lock 10 | 2.5 m | |\nThe deepest is Lock 2.\n"
+)
+
+
+def test_a_table_row_is_read_with_its_column_names() -> None:
+    """Found by an audit: a bare "| Lock 9 | 3.1 m |" row gave the reader no column names and
+    let a span run across rows. Each row is read spelt out; every character of the view that
+    came from the document maps back to it, the added names to -1."""
+    row = TABLE.index("| Lock 2")
+    view = row_view(TABLE, row, TABLE.index("\n", row))
+    assert view is not None and view.text == "Lock 2 — Rise: 2.4 m; Built: 1794."
+    for char, origin in zip(view.text, view.origin, strict=True):
+        assert origin == -1 or TABLE[origin] == char
+    assert view.text[view.origin.index(TABLE.index("2.4 m")) :].startswith("2.4 m")
+    end_row = TABLE.index("| Lock 10")
+    assert row_view(TABLE, end_row, TABLE.index("\n", end_row)).text == "Lock 10 — Rise: 2.5 m."  # type: ignore[union-attr]
+    header = TABLE.index("| Lock |")
+    assert row_view(TABLE, header, TABLE.index("\n", header)) is None  # names, not an answer
+    rule = TABLE.index("|---")
+    assert row_view(TABLE, rule, TABLE.index("\n", rule)) is None
+    assert row_view(TABLE, 0, TABLE.index("\n")) is None  # prose
+
+
+def test_a_passage_with_a_table_is_read_as_prose_and_the_rows_asked_about() -> None:
+    """The rows are blanked in the passage's own view (offsets kept, no span across rows), and
+    a row is read when the question quotes one of its cells or a word few rows share."""
+    prose, *rows = views(TABLE, 0, len(TABLE), "When was Lock 2 built?")
+    assert len(prose.text) == len(TABLE) and "|" not in prose.text
+    assert prose.text.startswith("Locks of the canal.") and "The deepest is Lock 2." in prose.text
+    assert [r.text for r in rows] == ["Lock 2 — Rise: 2.4 m; Built: 1794."]
+    assert [r.text for r in views(TABLE, 0, len(TABLE), "Which lock rises 2.5 m?")[1:]] == [
+        "Lock 10 — Rise: 2.5 m."
+    ]
+    # "lock" is in every row and names none of them; unasked, every row is read
+    assert len(views(TABLE, 0, len(TABLE), "When were the locks built?")) == 1
+    assert len(views(TABLE, 0, len(TABLE))) == 4
+    middle = TABLE.index("| Lock 2")  # a passage starting mid-table keeps the table's header
+    assert views(TABLE, middle, len(TABLE), "Lock 2")[1].text.startswith("Lock 2 — Rise:")
+    no_header = "| Oslo | Norway |\n| Lima | Peru |\n"
+    assert [v.text for v in views(no_header, 0, len(no_header))] == ["Oslo; Norway.", "Lima; Peru."]
