@@ -151,6 +151,7 @@ class _Candidate:
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
     reader: Span | None = None  # the reader's span that made it the answer
     wording: str = ""  # what its score reads, when not ``text``: a table row with its columns
+    table: bool = False  # a line of a table (its header too)
 
     groups: set[tuple[str, int, int]] = field(default_factory=set)  # near-duplicate spans
     twin_places: set[tuple[str, int]] = field(default_factory=set)
@@ -187,7 +188,7 @@ def _adds_to(other: _Candidate, best: _Candidate, margin: float) -> bool:
     topic but answers nothing; a one-sentence note, whose title is that sentence, ends like
     one), and repeats none of ``best``'s text (a sentence and the same sentence with the
     "She …" after it are one quote, not two)."""
-    if other.score < margin or len(_WORD.findall(other.text)) < 4 or other.wording:
+    if other.score < margin or len(_WORD.findall(other.text)) < 4 or other.table:
         return False
     words = other.text.lstrip().lstrip("#").split()  # a Markdown heading's title drops its "#"
     if not other.text.rstrip().endswith((".", "!", "?")) and any(
@@ -306,8 +307,10 @@ class Answerer:
                 continue
             sentence = doc.text[start:b]
             cand = by_text.setdefault(" ".join(sentence.split()), _Candidate(sentence, []))
-            if (row := row_view(doc.text, start, b)) is not None:
-                cand.wording = row.text
+            if has_table(doc.text, start, b):
+                cand.table = True
+                if (row := row_view(doc.text, start, b)) is not None:
+                    cand.wording = row.text
             page = doc.page_at(start)
             shown = passage if start >= passage.start else replace(passage, start=start, page=page)
             cand.add(Source(doc.path, doc.title, start, b, page, doc.page_at(b - 1)), shown)

@@ -529,3 +529,24 @@ def test_a_question_about_a_table_row_is_answered_from_that_row(tmp_path: Path) 
         check_citations(answer, index)
         assert answer.short_answer == short, (question, answer.text)
         assert len(answer.sentences) == 1 and answer.sentences[0].text.startswith(row)
+    (corpus / "fees.html").write_text(FEES, encoding="utf-8")
+    index = build(corpus, settings, _embedder(settings), progress=False)
+    answerer_ = Answerer(Searcher(index, _embedder(settings), settings))
+    for question, short, row in [
+        ("How much is the trail fee in summer?", "€8", "| Summer |"),  # was the next column's
+        ("How much is the hut fee per night in October?", "€18", "| Shoulder |"),
+    ]:
+        answer = answerer_.ask(question)
+        check_citations(answer, index)
+        assert answer.short_answer == short, (question, answer.text)
+        assert len(answer.sentences) == 1 and answer.sentences[0].text.startswith(row)
+
+
+FEES = """<html><head><title>Trail fees</title></head><body>
+<p>The Ostra Ridge Trail is a 23.5-kilometre route kept by the Ostra Valley Rangers.</p>
+<table><tr><th>Season</th><th>Months</th><th>Trail fee</th><th>Hut fee per night</th></tr>
+<tr><td>Summer</td><td>June to September</td><td>€8</td><td>€25</td></tr>
+<tr><td>Shoulder</td><td>April, May and October</td><td>€5</td><td>€18</td></tr>
+<tr><td>Winter</td><td>November to March</td><td>closed</td><td>closed</td></tr>
+</table></body></html>
+"""

@@ -208,12 +208,18 @@ def test_a_table_row_is_read_with_its_column_names() -> None:
     came from the document maps back to it, the added names to -1."""
     row = TABLE.index("| Lock 2")
     view = row_view(TABLE, row, TABLE.index("\n", row))
-    assert view is not None and view.text == "Lock 2 — Rise: 2.4 m; Built: 1794."
+    assert (
+        view is not None
+        and view.text == "The Lock is Lock 2, the Rise is 2.4 m and the Built is 1794."
+    )
     for char, origin in zip(view.text, view.origin, strict=True):
         assert origin == -1 or TABLE[origin] == char
     assert view.text[view.origin.index(TABLE.index("2.4 m")) :].startswith("2.4 m")
     end_row = TABLE.index("| Lock 10")
-    assert row_view(TABLE, end_row, TABLE.index("\n", end_row)).text == "Lock 10 — Rise: 2.5 m."  # type: ignore[union-attr]
+    assert (
+        row_view(TABLE, end_row, TABLE.index("\n", end_row)).text
+        == "The Lock is Lock 10 and the Rise is 2.5 m."
+    )  # type: ignore[union-attr]
     header = TABLE.index("| Lock |")
     assert row_view(TABLE, header, TABLE.index("\n", header)) is None  # names, not an answer
     rule = TABLE.index("|---")
@@ -227,14 +233,16 @@ def test_a_passage_with_a_table_is_read_as_prose_and_the_rows_asked_about() -> N
     prose, *rows = views(TABLE, 0, len(TABLE), "When was Lock 2 built?")
     assert len(prose.text) == len(TABLE) and "|" not in prose.text
     assert prose.text.startswith("Locks of the canal.") and "The deepest is Lock 2." in prose.text
-    assert [r.text for r in rows] == ["Lock 2 — Rise: 2.4 m; Built: 1794."]
+    assert [r.text for r in rows] == [
+        "The Lock is Lock 2, the Rise is 2.4 m and the Built is 1794."
+    ]
     assert [r.text for r in views(TABLE, 0, len(TABLE), "Which lock rises 2.5 m?")[1:]] == [
-        "Lock 10 — Rise: 2.5 m."
+        "The Lock is Lock 10 and the Rise is 2.5 m."
     ]
     # "lock" is in every row and names none of them; unasked, every row is read
     assert len(views(TABLE, 0, len(TABLE), "When were the locks built?")) == 1
     assert len(views(TABLE, 0, len(TABLE))) == 4
     middle = TABLE.index("| Lock 2")  # a passage starting mid-table keeps the table's header
-    assert views(TABLE, middle, len(TABLE), "Lock 2")[1].text.startswith("Lock 2 — Rise:")
+    assert views(TABLE, middle, len(TABLE), "Lock 2")[1].text.startswith("The Lock is Lock 2")
     no_header = "| Oslo | Norway |\n| Lima | Peru |\n"
     assert [v.text for v in views(no_header, 0, len(no_header))] == ["Oslo; Norway.", "Lima; Peru."]
