@@ -185,3 +185,28 @@ def test_a_sentence_is_not_split_inside_an_emoji() -> None:
     text = f"The family {family} moved to Café Noél in Zürich in 2019. They like it."
     got = [text[a:b] for a, b in split_sentences([text])[0]]
     assert got == [text[: text.index(" They")], "They like it."]
+
+
+def test_markdown_emphasis_short_answers_and_list_numbers_stay_whole() -> None:
+    """Found by an audit of a Markdown FAQ: spaCy split "No." into "No" and ".", "**The red
+    light is flashing.** The tank …" into "*", "*The red light is flashing.*" and "* The
+    tank …", and a list's "1." from its item, so the answer "No." was never a sentence."""
+    cases = {
+        "## Can I use pods?\n\nNo. It takes ground coffee only.\n": [
+            "## Can I use pods?",
+            "No.",
+            "It takes ground coffee only.",
+        ],
+        "**The red light is flashing.** The water tank is empty.\n": [
+            "**The red light is flashing.**",
+            "The water tank is empty.",
+        ],
+        "1. Fill the tank.\n2. Insert a filter.\n3. Press start.\n": [
+            "1. Fill the tank.",
+            "2. Insert a filter.",
+            "3. Press start.",
+        ],
+        "He said __so.__ Then he left.": ["He said __so.__", "Then he left."],
+    }
+    for text, expected in cases.items():
+        assert [text[a:b] for a, b in split_sentences([text])[0]] == expected, text
