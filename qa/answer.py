@@ -183,12 +183,14 @@ def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | N
 
 def _adds_to(other: _Candidate, best: _Candidate, margin: float) -> bool:
     """Whether ``other`` is worth quoting after ``best``: it scores within the margin, is
-    not a table row (a row answers for its own row only), says more than a headline does
-    (four words or more, and not its document's title line, which matches the question's
-    topic but answers nothing; a one-sentence note, whose title is that sentence, ends like
-    one), and repeats none of ``best``'s text (a sentence and the same sentence with the
-    "She …" after it are one quote, not two)."""
+    not a table row (a row answers for its own row only) nor a question, says more than a
+    headline does (four words or more, and not its document's title line, which matches the
+    question's topic but answers nothing; a one-sentence note, whose title is that sentence,
+    ends like one), and repeats none of ``best``'s text (a sentence and the same sentence
+    with the "She …" after it are one quote, not two)."""
     if other.score < margin or len(_WORD.findall(other.text)) < 4 or other.table:
+        return False
+    if other.text.rstrip(" *_\"”')]").endswith("?"):  # a question answers nothing
         return False
     words = other.text.lstrip().lstrip("#").split()  # a Markdown heading's title drops its "#"
     if not other.text.rstrip().endswith((".", "!", "?")) and any(

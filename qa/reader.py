@@ -215,6 +215,7 @@ def decode(
 
 #: a row of a pipe table, as Markdown writes one and as HTML tables are extracted
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
+_INNER_END = re.compile(r"[.!?]\s+\S")  # a sentence ends inside the line
 _WORDS = re.compile(r"\w+(?:[.,]\d+)*")  # a word, or a number with its decimals ("2.4")
 #: the rule under a table's header row ("|---|:--:|")
 _RULE_ROW = re.compile(r"^[ \t]*\|[\s:|-]*-[\s:|-]*\|[ \t]*$")
@@ -338,7 +339,7 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
     passage = text[start:end]
     found = [m for m in _TABLE_ROW.finditer(passage) if not _RULE_ROW.fullmatch(m.group())]
     if not found:
-        return [View(passage, range(start, end))]
+        return [_prose(passage, start)]
     blanked = list(passage)
     for m in _TABLE_ROW.finditer(passage):
         blanked[m.start() : m.end()] = " " * (m.end() - m.start())
@@ -360,21 +361,44 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
         ]
     out = [view for a, b, header in rows if (view := _row_view(text, a, b, header)) is not None]
     rest = "".join(blanked)
-    return ([View(rest, range(start, end))] if rest.strip() else []) + out
+    return ([_prose(rest, start)] if rest.strip() else []) + out
+
+
+#: a line that asks: a FAQ's question or a heading ("## Can I use pods?", "**Q: Why?**")
+_ASKING_LINE = re.compile(r"^[ \t]*[^\n]{0,200}\?[*_\"”')\]]*[ \t]*$", re.MULTILINE)
+
+
+def _prose(passage: str, start: int) -> View:
+    """The passage as the reader reads it, its asking lines barred from answers but read as
+    context: the answer to "Can I use pods?" is under the heading that asks it, not in it (an
+    audit got "pods?" and "the BrewMate 300" from the heading)."""
+    asking = [m for m in _ASKING_LINE.finditer(passage) if not _INNER_END.search(m.group().strip())]
+    if not asking:
+        return View(passage, range(start, start + len(passage)))
+    origin = list(range(start, start + len(passage)))
+    for m in asking:
+        origin[m.start() : m.end()] = [-1] * (m.end() - m.start())
+    return View(passage, origin)
 
 
 def _only_original(window: Window, origin: Sequence[int] | None) -> Window:
-    """``window`` with the tokens made only of added characters barred from answers, and an
-    answer kept within one run of the document's characters (one table cell): a run's
-    characters all have the same ``origin[i] - i``."""
+    """``window`` with the tokens made only of added or barred characters (origin -1) barred
+    from answers, and an answer kept within one run of consecutive document characters (one
+    table cell; not across a barred line)."""
     if origin is None:
         return window
+    runs: list[int] = []
+    run = 0
+    for i, at in enumerate(origin):
+        if at < 0 or (i and origin[i - 1] != at - 1):
+            run += 1
+        runs.append(run)
     offsets: list[tuple[int, int] | None] = []
     pieces: list[int] = []
     for o in window.offsets:
         first = next((i for i in range(*o) if origin[i] >= 0), None) if o is not None else None
         offsets.append(None if first is None else o)
-        pieces.append(-1 if first is None else origin[first] - first)
+        pieces.append(-1 if first is None else runs[first])
     return replace(window, offsets=offsets, pieces=pieces)
 
 

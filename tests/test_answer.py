@@ -550,3 +550,23 @@ FEES = """<html><head><title>Trail fees</title></head><body>
 <tr><td>Winter</td><td>November to March</td><td>closed</td><td>closed</td></tr>
 </table></body></html>
 """
+
+
+@pytest.mark.slow
+def test_a_faq_heading_is_not_the_answer(tmp_path: Path) -> None:
+    """Found by an audit: a FAQ's question heading was the answer sentence ("pods?") and was
+    quoted as a second sentence after the answer under it."""
+    faq = (
+        "# BrewMate 300 FAQ\n\n## Can I buy a spare jug?\n\nYes, spare glass jugs (part "
+        "number BM-J18) cost €19.90 from the online shop.\n\n## Can I use the BrewMate 300 "
+        "with pods?\n\nNo. The BrewMate 300 is a filter coffee maker and works only with "
+        "ground coffee and paper filters.\n"
+    )
+    answer, _ = _ask_corpus(tmp_path, {"faq.md": faq}, "How much is a spare jug?")
+    assert answer.short_answer == "€19.90" and len(answer.sentences) == 1
+    from qa.answer import answerer
+
+    pods = answerer(Settings(index_dir=tmp_path / "index")).ask(
+        "Can I use the BrewMate 300 with pods?"
+    )
+    assert all(not s.text.rstrip().endswith("?") for s in pods.sentences), pods.text

@@ -246,3 +246,16 @@ def test_a_passage_with_a_table_is_read_as_prose_and_the_rows_asked_about() -> N
     assert views(TABLE, middle, len(TABLE), "Lock 2")[1].text.startswith("The Lock is Lock 2")
     no_header = "| Oslo | Norway |\n| Lima | Peru |\n"
     assert [v.text for v in views(no_header, 0, len(no_header))] == ["Oslo; Norway.", "Lima; Peru."]
+
+
+def test_a_line_that_asks_is_context_but_never_the_answer() -> None:
+    """Found by an audit of a FAQ: "Can I use the BrewMate 300 with pods?" was answered
+    "pods?", from the heading asking it. Such a line stays in what the reader reads (the
+    answer under it needs it) but no span may start or end in it, nor run across it."""
+    text = "Intro.\n\n## Can I buy a spare jug?\n\nYes, jugs cost €19.90 each.\n"
+    (view,) = views(text, 0, len(text))
+    assert view.text == text
+    heading = text.index("## Can")
+    barred = [i for i, o in enumerate(view.origin) if o < 0]
+    assert barred == list(range(heading, text.index("\n", heading)))
+    assert views("Why? Because it rained.", 0, 23)[0].origin == range(23)  # prose, not a line
