@@ -218,7 +218,8 @@ def _is_wrapped(previous: str, line: str, width: int, continued: bool = False) -
     parts = line.split()  # "Bowes, who …" goes on in lower case; "Date: Saturday" not
     goes_on = len(parts) > 1 and parts[1][:1].islower()
     prose = continued or bool(_INNER_END.search(previous))  # a headline has no ". " inside
-    last_word = prose and len(parts) == 1 and bool(_SENTENCE_END.search(line))
+    # "… officer is Priya" / "Raman. Dock B …": a first word that ends the sentence
+    last_word = prose and bool(_SENTENCE_END.search(parts[0]))
     return width >= 30 and len(previous) >= max(0.8 * width, len(line)) and (goes_on or last_word)
 
 

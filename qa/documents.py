@@ -275,7 +275,8 @@ def _squeezed(text: str) -> str:
 
 
 def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...]]:
-    """Pages joined by blank lines, title, and each page's start offset."""
+    """Pages joined by blank lines (a newline where one stops mid-sentence), title, and each
+    page's start offset."""
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -296,11 +297,15 @@ def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...]]:
         raise SkipFile(f"unreadable PDF: {exc}") from exc
     if not any(t.strip() for t in texts):
         raise SkipFile("no text layer (scanned PDF?)")
-    starts, pos = [], 0
-    for page_text in texts:
-        starts.append(pos)
-        pos += len(page_text) + 2
-    return "\n\n".join(texts), " ".join(title.split())[:_TITLE_MAX], tuple(starts)
+    starts: list[int] = []
+    text = ""
+    for n, page_text in enumerate(texts):
+        # a page that stops mid-sentence ("… founder was" / "Captain Eleanor Voss, …") goes
+        # on over the break, which the chunker may join as a wrapped line; else a blank line
+        joint = "\n" if texts[n - 1][-1:].isalnum() or texts[n - 1][-1:] in ",-" else "\n\n"
+        text += (joint if n else "") + page_text
+        starts.append(len(text) - len(page_text))
+    return text, " ".join(title.split())[:_TITLE_MAX], tuple(starts)
 
 
 def _content_hash(data: bytes = b"") -> hashlib.blake2b:

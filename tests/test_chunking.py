@@ -210,3 +210,14 @@ def test_markdown_emphasis_short_answers_and_list_numbers_stay_whole() -> None:
     }
     for text, expected in cases.items():
         assert [text[a:b] for a, b in split_sentences([text])[0]] == expected, text
+
+
+def test_a_wrapped_name_ending_its_sentence_mid_line_is_joined() -> None:
+    """Found by a UI audit: a PDF line "… The chief financial officer is Priya" followed by
+    "Raman. Dock B was …" cut the answer to "Priya"."""
+    text = (
+        "Finance. The authority's revenue in 2023 was 14.2 million dollars. The chief financial "
+        "officer is Priya\nRaman. Dock B was repaired at a cost of 800,000 dollars."
+    )
+    got = [text[a:b] for a, b in split_sentences([text])[0]]
+    assert "The chief financial officer is Priya\nRaman." in got and got[-1].startswith("Dock B")

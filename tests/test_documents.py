@@ -509,3 +509,29 @@ def test_documents_are_frozen_and_suffixes_exact() -> None:
     with pytest.raises(AttributeError):
         doc.text = "changed"  # type: ignore[misc]
     assert {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"} == SUPPORTED_SUFFIXES
+
+
+def test_a_sentence_running_over_a_page_break_stays_whole(tmp_path: Path) -> None:
+    """Found by a UI audit: a sentence that went on over a page break was cut there ("The
+    ferry company's founder was"), because pages were always joined as paragraphs."""
+    from qa.chunking import split_sentences
+
+    filler = "The ferry timetable lists departures for every weekday of the summer season. " * 3
+    path = _pdf(
+        tmp_path / "ferry.pdf",
+        [
+            filler + "The ferry company's founder was",
+            "Captain Eleanor Voss, who bought the first steamboat in 1889.\n\nTimes vary.",
+            "A page that ends a sentence.",
+        ],
+    )
+    doc = _load(path)
+    sentences = [doc.text[a:b] for a, b in split_sentences([doc.text])[0]]
+    whole = next(s for s in sentences if "founder" in s)
+    assert whole.endswith("steamboat in 1889.") and " ".join(whole.split()).startswith(
+        "The ferry company's founder was Captain Eleanor Voss"
+    )
+    assert doc.page_at(doc.text.index("Captain")) == 2 and doc.text[doc.pages[1] :].startswith(
+        "Captain"
+    )
+    assert doc.text[: doc.pages[2]].endswith("Times vary.\n\n")  # a finished page: a paragraph
