@@ -90,7 +90,12 @@ def parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="start the browser UI (http://127.0.0.1:7860)")
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=7860)
-    sv.add_argument("--corpus", type=Path, help="folder of documents (default: seeds/)")
+    sv.add_argument(
+        "--corpus",
+        type=Path,
+        help="folder of documents uploads go to (default: the one the index was built from, "
+        "else seeds/)",
+    )
     _reader_option(sv)
     _common(sv)
 
@@ -338,13 +343,16 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 
 def _warn_changed(index: Index, paths: list[str]) -> None:
-    """Say when a cited file changed after it was indexed: its offsets may be stale."""
+    """Say when a cited file changed or was deleted after it was indexed: its offsets may be
+    stale."""
     changed = index.changed(paths)
-    if changed:
-        they = "it was" if len(changed) == 1 else "they were"
-        say(f"warning: {', '.join(changed)} changed since {they} indexed; citations into "
-            f"{'it' if len(changed) == 1 else 'them'} may point at other text until you run "
-            "qa index again")  # fmt: skip
+    gone = index.gone(changed)
+    for files, what in (([p for p in changed if p not in gone], "changed"), (gone, "deleted")):
+        if files:
+            they = "it was" if len(files) == 1 else "they were"
+            say(f"warning: {', '.join(files)} {what} since {they} indexed; citations into "
+                f"{'it' if len(files) == 1 else 'them'} may point at other text until you run "
+                "qa index again")  # fmt: skip
 
 
 def _pages(page: int | None, page_end: int | None) -> str:

@@ -185,12 +185,23 @@ class Index:
         if diffs:
             raise IndexMismatch(self.path, diffs, self.manifest.get("source", {}))
 
+    def file(self, path: str) -> Path | None:
+        """Where the document indexed as ``path`` is on disk (None if the index cannot say)."""
+        source = self.manifest.get("source", {})
+        root, given = source.get("absolute"), source.get("path")
+        try:
+            return Path(root) / PurePath(path).relative_to(given) if root and given else None
+        except ValueError:
+            return None
+
+    def gone(self, paths: Iterable[str]) -> list[str]:
+        """Which of these documents' files were deleted (or moved) since indexing."""
+        return [p for p in dict.fromkeys(paths) if (f := self.file(p)) and not f.exists()]
+
     def changed(self, paths: Iterable[str]) -> list[str]:
         """Which of these documents' files are gone or no longer hold the bytes indexed, so
         offsets cited into them may point at other text until ``qa index`` runs again."""
-        source = self.manifest.get("source", {})
-        root, given = source.get("absolute"), source.get("path")
-        if not root or not given:
+        if not self.manifest.get("source", {}).get("absolute"):
             return []
         out = []
         for path in dict.fromkeys(paths):
@@ -198,7 +209,9 @@ class Index:
             if doc is None:
                 continue
             try:
-                file = Path(root) / PurePath(path).relative_to(given)
+                file = self.file(path)
+                if file is None:
+                    raise ValueError(path)
                 stat = file.stat()
                 key = (path, stat.st_size, stat.st_mtime_ns)  # hashed once while unchanged
                 if key not in self._hashes:

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from qa.answer import Answer, Citation, answerer
-from qa.config import DEFAULT_INDEX_DIR, Settings, default_corpus_dir
+from qa.config import DEFAULT_INDEX_DIR, ConfigError, Settings, default_corpus_dir
 from qa.documents import (
     SUPPORTED_KINDS,
     SUPPORTED_SUFFIXES,
@@ -93,13 +93,24 @@ def _cite(n: int) -> str:
     return f'<a class="qa-cite" data-n="{n}" href="#qa-cite-{n}">[{n}]</a>'
 
 
+def _apart(score: float, threshold: float) -> tuple[str, str]:
+    """Both numbers with the fewest decimals (2 to 4) that show them differ: "scored 0.53,
+    below the 0.53" would contradict itself (0.5261 against 0.5275)."""
+    for digits in (2, 3, 4):
+        a, b = f"{score:.{digits}f}", f"{threshold:.{digits}f}"
+        if a != b:
+            break
+    return a, b
+
+
 def render_answer(answer: Answer, min_confidence: float) -> str:
     if answer.abstained:  # say how close the best reading came, not that nothing answers
-        scored = f"the best answer read in them scored {answer.confidence:.2f}"
+        got, needs = _apart(answer.confidence, min_confidence)
+        scored = f"the best answer read in them scored {got}"
         why = {
             "no_span": "the reader found no answer in them",
-            "low_score": f"{scored}, below the {min_confidence:.2f} an answer needs",
-            "low_odds": f"{scored} (an answer needs {min_confidence:.2f}), but the reader "
+            "low_score": f"{scored}, below the {needs} an answer needs",
+            "low_odds": f"{scored} (an answer needs {needs}), but the reader "
             'judged "no answer here" more likely than the answer it found',
         }.get(answer.abstain_reason or "")
         closest = f"The closest passages are listed below; {why}." if why else ""
@@ -130,18 +141,22 @@ def render_sources(answer: Answer, documents: dict[str, Document]) -> str:
     )
 
 
-def _changed_note(changed: list[str], corpus: Path, index_dir: Path) -> str:
-    """Say which shown documents changed on disk after indexing: what is shown (and where it
-    is highlighted) is the text as indexed."""
+def _changed_note(changed: list[str], gone: list[str], corpus: Path, index_dir: Path) -> str:
+    """Say which shown documents changed on disk, or were deleted, after indexing: what is
+    shown (and where it is highlighted) is the text as indexed."""
     if not changed:
         return ""
-    names = ", ".join(Path(p).name for p in changed)
-    since = "since it was" if len(changed) == 1 else "since they were"
+    edited = [p for p in changed if p not in gone]
+    said = []
+    for paths, what in ((edited, "changed"), (gone, "deleted")):
+        if paths:
+            since = "since it was" if len(paths) == 1 else "since they were"
+            said.append(f"{', '.join(Path(p).name for p in paths)} {what} {since} indexed")
     other = index_dir != DEFAULT_INDEX_DIR
     command = f"qa index {corpus}" + (f" --index-dir {index_dir}" if other else "")
     return (
-        f'<p class="qa-file qa-changed">{_e(names)} changed {since} indexed: the text shown '
-        f"is the indexed version. To update, run <code>{_e(command)}</code> and ask again.</p>"
+        f'<p class="qa-file qa-changed">{_e("; ".join(said))}: the text shown is the indexed '
+        f"version. To update, run <code>{_e(command)}</code> and ask again.</p>"
     )
 
 
@@ -178,6 +193,8 @@ def _source(c: Citation, documents: dict[str, Document]) -> str:
     passage = doc.text[c.passage.start : c.passage.end] if doc else ""
     rel_start, rel_end = c.start - c.passage.start, c.end - c.passage.start
     page = f" · page {c.page}" if c.page else ""
+    if c.page and c.page_end and c.page_end != c.page:
+        page = f" · pages {c.page}–{c.page_end}"
     viewers = [_viewer(str(c.number), doc, c.start, c.end, "Whole document")] if doc else []
     copies = []
     for j, other in enumerate(c.also_in, 1):  # each copy opens in its own document
@@ -240,7 +257,10 @@ class App:
         except IndexProblem as exc:
             return f'<div class="qa-answer qa-notfound">{_e(str(exc))}</div>', "", "", "{}"
         index = open_searcher(settings).index
-        changed = _changed_note(index.changed(answer.paths()), self.corpus, settings.index_dir)
+        paths = answer.paths()
+        changed = _changed_note(
+            index.changed(paths), index.gone(paths), self.corpus, settings.index_dir
+        )
         sources = render_sources(answer, index.by_path) + changed
         n = len(answer.hits)
         timing = f"Answered in {answer.seconds:.2f} s from {n} passage{'' if n == 1 else 's'}."
@@ -265,11 +285,12 @@ class App:
             if added:
                 index = build(self.corpus, self.settings, progress=True, rebuild=False, warn=say)
                 counts = index.manifest["counts"]
+                documents = counts["documents"]
                 messages.append(
-                    f"Indexed: {counts['documents']} documents, {counts['chunks']} passages. "
-                    "The next question can use it."
+                    f"Indexed: {documents} document{'' if documents == 1 else 's'}, "
+                    f"{counts['chunks']} passages. The next question can use it."
                 )
-        return _e(" ".join(messages))
+        return "<br>".join(_e(m) for m in messages)  # one line per file
 
     def _save(self, upload: Path) -> tuple[str, bool]:
         """Copy an upload into the corpus: never over another file (a different one with the
@@ -372,7 +393,9 @@ def build_ui(app: App) -> Any:
         ) -> str:
             return app.add(paths)
 
-        add.click(add_files, [files], [status], api_name="add")
+        added = add.click(add_files, [files], [status], api_name="add")
+        # the chosen files are cleared, so the next add sends only what is chosen then
+        added.then(lambda: None, None, [files], api_visibility="private")
     return demo
 
 
@@ -380,7 +403,14 @@ def serve(
     settings: Settings, host: str = "127.0.0.1", port: int = 7860, corpus: Path | None = None
 ) -> None:
     """Build the index if there is none (with progress), then start the UI."""
-    corpus = corpus or recorded_source(settings.index_dir) or default_corpus_dir()
+    recorded = recorded_source(settings.index_dir)
+    if corpus is not None and recorded is not None and corpus.resolve() != recorded.resolve():
+        raise ConfigError(
+            f"{settings.index_dir}/ indexes the documents of {recorded}/, not {corpus}/: an "
+            f"upload would index {corpus}/ alone and drop the others. Leave out --corpus to "
+            f"serve {recorded}/, or give {corpus}/ an index of its own (--index-dir)."
+        )
+    corpus = corpus or recorded or default_corpus_dir()
     if not (settings.index_dir / "manifest.json").exists():
         say(f"no index in {settings.index_dir}/ yet: building it from {corpus}/")
         build(corpus, settings, progress=True, warn=say)

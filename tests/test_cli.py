@@ -200,9 +200,9 @@ def test_a_file_changed_since_indexing_is_said(
     err = capsys.readouterr().err
     assert f"warning: {corpus}/tides.txt changed since it was indexed" in err
     assert "lava.txt" not in err
-    tides.unlink()
+    tides.unlink()  # a UI audit: a deleted file was said to have "changed"
     assert main(["ask", "What raises the tides?", "--index-dir", ix]) == 0
-    assert f"{corpus}/tides.txt changed since it was indexed" in capsys.readouterr().err
+    assert f"{corpus}/tides.txt deleted since it was indexed" in capsys.readouterr().err
     assert main(["index", str(corpus), "--index-dir", ix, "--quiet"]) == 0
     capsys.readouterr()
     assert main(["search", "tides moon", "-k", "2", "--index-dir", ix]) == 0

@@ -10,7 +10,7 @@ import pytest
 from qa.answer import NOT_FOUND, Answer, AnswerSentence, Citation
 from qa.documents import Document
 from qa.retrieval import Source
-from qa.ui import App, render_answer, render_sources, safe_name
+from qa.ui import App, _apart, render_answer, render_sources, safe_name
 
 
 @pytest.mark.parametrize(
@@ -152,3 +152,53 @@ def test_a_document_changed_since_indexing_is_said(tmp_path: Path) -> None:
     _, sources, _, _ = app.ask("When did the Moonbeam Bakery open?", 3)
     assert "bakery.txt changed since it was indexed" in sources
     assert f"qa index {corpus} --index-dir {tmp_path / 'ix'}" in sources
+    note.unlink()  # found by a UI audit: a deleted file was said to have "changed"
+    _, sources, _, _ = app.ask("When did the Moonbeam Bakery open?", 3)
+    assert "bakery.txt deleted since it was indexed" in sources
+    assert "changed since" not in sources
+
+
+def test_a_pdf_source_running_over_a_page_break_gives_both_pages(tmp_path: Path) -> None:
+    """Found by a UI audit: a source card showed only the first page of a passage that
+    runs onto the next one."""
+    from fpdf import FPDF
+
+    from qa.config import Settings
+    from qa.index import build
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Ferry history\n\nThe ferry company was founded by")
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Captain Eleanor Voss in 1889 with a borrowed steamboat.")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pdf.output(str(corpus / "ferry.pdf"))
+    settings = Settings(index_dir=tmp_path / "ix")
+    build(corpus, settings, progress=False)
+    answer, sources, _, _ = App(settings, corpus).ask("Who founded the ferry company?", 3)
+    assert "Eleanor Voss" in answer and "pages 1–2" in sources
+
+
+def test_a_score_is_never_shown_equal_to_the_threshold_it_missed() -> None:
+    """A UI audit: 0.5261 against 0.5275 would read "scored 0.53, below the 0.53"."""
+    assert _apart(0.5261, 0.5275) == ("0.526", "0.527")
+    assert _apart(0.41, 0.5275) == ("0.41", "0.53")
+    for score in (0.5, 0.52, 0.5251, 0.5269, 0.527, 0.5273):
+        got, needs = _apart(score, 0.5275)
+        assert got != needs and float(got) < float(needs), score
+
+
+def test_serving_another_folder_than_the_index_holds_is_refused(tmp_path: Path) -> None:
+    """Found by a UI audit: `qa serve --corpus Y` over an index of X emptied the index of X's
+    documents at the first upload, without a word. It is now refused before serving."""
+    from qa.cli import main
+
+    x, y = tmp_path / "x", tmp_path / "y"
+    x.mkdir()
+    y.mkdir()
+    (x / "a.txt").write_text("Alpha\n\nThe alpha note says the gate opens at nine.\n")
+    ix = str(tmp_path / "ix")
+    assert main(["index", str(x), "--index-dir", ix, "--quiet"]) == 0
+    assert main(["serve", "--index-dir", ix, "--corpus", str(y)]) == 2
