@@ -104,8 +104,10 @@ class Answer:
     citations: list[Citation]
     hits: list[Hit]  # the passages read (the closest ones when abstaining)
     seconds: float
-    reader_odds: float | None = None  # the short answer's log-odds against "no answer here"
-    sentence_score: float | None = None  # the answer sentence's own score (retrieval, 0..1)
+    #: the short answer's log-odds against "no answer here", and its sentence's own score
+    #: (retrieval, 0..1); when abstaining, the best reading's, which fell short
+    reader_odds: float | None = None
+    sentence_score: float | None = None
     #: why it abstained (None when it answered), so no caller has to guess it from the numbers
     abstain_reason: AbstainReason | None = None
 
@@ -262,13 +264,15 @@ class Answerer:
         spans = self._read(text, hits)
         if candidates:
             self._score(profile, candidates, spans)
-        chosen, score, reason = self._choose(profile, candidates, spans)
+        chosen, score, reason, best = self._choose(profile, candidates, spans)
         if not chosen:
             seconds = time.perf_counter() - started
             why: AbstainReason = (reason or "no_span") if hits else "no_passages"
+            odds, sentence = best or (None, None)  # how the best reading fell short
             return Answer(
-                question, NOT_FOUND, True, score, None, [], [], hits, seconds, abstain_reason=why
-            )
+                question, NOT_FOUND, True, score, None, [], [], hits, seconds,
+                reader_odds=odds, sentence_score=sentence, abstain_reason=why,
+            )  # fmt: skip
         return self._compose(question, chosen, score, hits, time.perf_counter() - started)
 
     def profile(self, question: str) -> Question:
@@ -424,7 +428,7 @@ class Answerer:
 
     def _choose(
         self, question: Question, candidates: list[_Candidate], spans: list[_Read]
-    ) -> tuple[list[_Candidate], float, AbstainReason | None]:
+    ) -> tuple[list[_Candidate], float, AbstainReason | None, tuple[float, float] | None]:
         """The sentence holding the best span, and a second sentence nearly as good, or
         nothing when unsure; with the best span's answer score, clipped to 0..1, and the
         reason when nothing is chosen.
@@ -439,17 +443,18 @@ class Answerer:
         ranked = self._merge_near_duplicates(sorted(candidates, key=lambda c: -c.score))
         placed = [(read, found) for read in spans if (found := _holder(ranked, read))]
         if not placed:
-            return [], 0.0, "no_span"
+            return [], 0.0, "no_span", None
         read, (cand, n) = max(
             placed, key=lambda p: p[0].span.score + SENTENCE_WEIGHT * p[1][0].score
         )
         odds = read.span.log_odds
         score = answer_score(cand.score, odds, self.settings)
         shown = min(max(score, 0.0), 1.0)  # a threshold in 0..1 decides the same on either
+        best = (odds, cand.score)
         if score < self.settings.min_confidence:
-            return [], shown, "low_score"
+            return [], shown, "low_score", best
         if odds < self.settings.min_answer_odds:
-            return [], shown, "low_odds"
+            return [], shown, "low_odds", best
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
         place = cand.sources[0][0]
         cand.text = self._doc_text(place)
@@ -462,7 +467,7 @@ class Answerer:
         other = next((c for c in ranked if c is not cand and _adds_to(c, cand, margin)), None)
         if other is not None and other.score >= self.settings.min_confidence:
             chosen.append(other)
-        return chosen, shown, None
+        return chosen, shown, None, best
 
     def _doc_text(self, place: Source) -> str:
         """The exact document text at ``place`` (a candidate's wording may be another copy's)."""
