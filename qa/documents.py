@@ -213,6 +213,23 @@ def _first_line_title(text: str, markdown: bool = False) -> str:
     return ""
 
 
+_FIRST_SENTENCE = re.compile(r"^.{8,}?[.!?](?=\s+[A-Z])")
+
+
+def _pdf_title(text: str) -> str:
+    """A PDF without a title in its metadata: its first line, unless that is the start of a
+    paragraph of wrapped text (a UI audit saw "Harbor Authority Annual Report 2023. Page one
+    is the introduction. The harbor authority manages"): then its first sentence, if it
+    ends on that line, else none (the file name is used)."""
+    line = _first_line_title(text)
+    lines = text.lstrip().split("\n")
+    wrapped = len(lines) > 1 and bool(lines[1].strip()) and len(line) >= 60
+    if not wrapped:
+        return line
+    first = _FIRST_SENTENCE.match(line)
+    return first.group() if first else ""
+
+
 def _html_title(tree: Any) -> str:
     """<title>, else og:title, else the first <h1>."""
     for found in (
@@ -397,7 +414,9 @@ def load_file(path: Path, root: Path, display_root: str, max_mb: float | None = 
     return Document(
         id=hashlib.blake2b(rel.encode(), digest_size=8).hexdigest(),
         path=_display_path(path, root, display_root),
-        title=title or _first_line_title(text, markdown=fmt == "md") or path.stem,
+        title=title
+        or (_pdf_title(text) if fmt == "pdf" else _first_line_title(text, markdown=fmt == "md"))
+        or path.stem,
         text=text,
         content_hash=_content_hash(data).hexdigest(),
         format=fmt,

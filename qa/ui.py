@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 import unicodedata
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
 from qa.answer import Answer, Citation, answerer
@@ -28,7 +28,7 @@ from qa.documents import (
     max_file_mb,
     too_big,
 )
-from qa.index import IndexProblem, build, recorded_source
+from qa.index import Index, IndexProblem, build, recorded_source
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
 _DOC_WINDOW = 20_000  # characters of a long document shown around the cited span
@@ -103,6 +103,11 @@ def _apart(score: float, threshold: float) -> tuple[str, str]:
     return a, b
 
 
+def _asked(answer: Answer) -> str:
+    """The question this answer is to (the box may have been edited since)."""
+    return f'<p class="qa-file qa-asked">{_e(answer.question.strip())}</p>'
+
+
 def render_answer(answer: Answer, min_confidence: float) -> str:
     if answer.abstained:  # say how close the best reading came, not that nothing answers
         got, needs = _apart(answer.confidence, min_confidence)
@@ -117,15 +122,15 @@ def render_answer(answer: Answer, min_confidence: float) -> str:
         if answer.abstain_reason == "no_passages":
             closest = "No passage of the index matched the question."
         return (
-            '<div class="qa-answer qa-notfound"><p><strong>Not found in these documents.'
-            f"</strong></p><p>{closest}</p></div>"
+            f'<div class="qa-answer qa-notfound">{_asked(answer)}<p><strong>Not found in these '
+            f"documents.</strong></p><p>{closest}</p></div>"
         )
     parts = [
         _marked(s.text, s.short_start, s.short_end, "qa-short") + " " + _cite(s.citation)
         for s in answer.sentences
     ]
     return (
-        f'<div class="qa-answer"><p>{" ".join(parts)}</p>'
+        f'<div class="qa-answer">{_asked(answer)}<p>{" ".join(parts)}</p>'
         f'<p class="qa-file">confidence {answer.confidence:.2f}</p></div>'
     )
 
@@ -163,11 +168,19 @@ def _changed_note(changed: list[str], gone: list[str], corpus: Path, index_dir: 
 def _closest(hit: Hit) -> str:
     src = hit.sources[0]
     also = _also(hit.sources[1:])
+    page = _pages(src.page, src.page_end)
     return (
         f'<div class="qa-source"><div><b>{_e(src.title)}</b> '
-        f'<span class="qa-file">{_e(Path(src.path).name)}</span>{also}</div>'
+        f'<span class="qa-file">{_e(Path(src.path).name)}{page}</span>{also}</div>'
         f'<div class="qa-passage">{_e(hit.text)}</div></div>'
     )
+
+
+def _pages(page: int | None, page_end: int | None) -> str:
+    """ " · page 3", or " · pages 3–4" for a passage running onto the next; "" without pages."""
+    if not page:
+        return ""
+    return f" · pages {page}–{page_end}" if page_end and page_end != page else f" · page {page}"
 
 
 def _also(sources: Any) -> str:
@@ -192,9 +205,7 @@ def _source(c: Citation, documents: dict[str, Document]) -> str:
     doc = documents.get(c.path)
     passage = doc.text[c.passage.start : c.passage.end] if doc else ""
     rel_start, rel_end = c.start - c.passage.start, c.end - c.passage.start
-    page = f" · page {c.page}" if c.page else ""
-    if c.page and c.page_end and c.page_end != c.page:
-        page = f" · pages {c.page}–{c.page_end}"
+    page = _pages(c.page, c.page_end)
     viewers = [_viewer(str(c.number), doc, c.start, c.end, "Whole document")] if doc else []
     copies = []
     for j, other in enumerate(c.also_in, 1):  # each copy opens in its own document
@@ -346,15 +357,21 @@ def build_ui(app: App) -> Any:
                 autofocus=True,
             )
             ask = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
-        answer_html = gr.HTML(elem_id="qa-answer", js_on_load=None)
-        sources_html = gr.HTML(elem_id="qa-sources", js_on_load=None)
+        # labels name the outputs for gradio_client's view_api; the page does not show them
+        answer_html = gr.HTML(
+            label="answer", show_label=False, elem_id="qa-answer", js_on_load=None
+        )
+        sources_html = gr.HTML(
+            label="sources", show_label=False, elem_id="qa-sources", js_on_load=None
+        )
         with gr.Accordion("Settings", open=False):
             k = gr.Slider(1, 10, value=app.settings.k, step=1, label="Passages to read")
-            timing = gr.Markdown(elem_id="qa-timing")
-            gr.Examples(EXAMPLES, inputs=[question], label="Example questions (seeds)")
+            timing = gr.Markdown(label="timing", elem_id="qa-timing")
+            if app.corpus.resolve() == default_corpus_dir().resolve():  # about the seeds only
+                gr.Examples(EXAMPLES, inputs=[question], label="Example questions (seeds)")
             with gr.Accordion("Answer as JSON (as qa ask --json)", open=False):
                 # a string, not gr.JSON: gradio_client takes {"path": …} for files to download
-                raw = gr.Code(language="json", show_label=False)
+                raw = gr.Code(language="json", label="json", show_label=False)
         with gr.Accordion("Add documents", open=False):
             files = gr.File(
                 label=f"Upload {SUPPORTED_KINDS} files (up to {max_file_mb():g} MB each)",
@@ -399,17 +416,36 @@ def build_ui(app: App) -> Any:
     return demo
 
 
+def _check_corpus(corpus: Path, recorded: Path, index_dir: Path) -> None:
+    """Refuse to serve ``corpus`` over an index of another folder when documents indexed
+    there are not in it: the first upload re-indexes ``corpus`` and would drop them (a UI
+    audit lost an index's documents this way). A copy of the folder is fine."""
+    index = Index.open(index_dir)
+    given = PurePath(index.manifest.get("source", {}).get("path") or recorded)
+    missing = []
+    for doc in index.documents.values():
+        try:
+            here = corpus / PurePath(doc.path).relative_to(given)
+        except ValueError:
+            here = corpus / Path(doc.path).name
+        if not here.exists():
+            missing.append(doc.path)
+    if missing:
+        raise ConfigError(
+            f"{index_dir}/ indexes the documents of {recorded}/, and {len(missing)} of them "
+            f"(e.g. {missing[0]}) are not in {corpus}/: an upload would index {corpus}/ alone "
+            f"and drop them. Leave out --corpus to serve {recorded}/, or give {corpus}/ an "
+            "index of its own (--index-dir)."
+        )
+
+
 def serve(
     settings: Settings, host: str = "127.0.0.1", port: int = 7860, corpus: Path | None = None
 ) -> None:
     """Build the index if there is none (with progress), then start the UI."""
     recorded = recorded_source(settings.index_dir)
     if corpus is not None and recorded is not None and corpus.resolve() != recorded.resolve():
-        raise ConfigError(
-            f"{settings.index_dir}/ indexes the documents of {recorded}/, not {corpus}/: an "
-            f"upload would index {corpus}/ alone and drop the others. Leave out --corpus to "
-            f"serve {recorded}/, or give {corpus}/ an index of its own (--index-dir)."
-        )
+        _check_corpus(corpus, recorded, settings.index_dir)
     corpus = corpus or recorded or default_corpus_dir()
     if not (settings.index_dir / "manifest.json").exists():
         say(f"no index in {settings.index_dir}/ yet: building it from {corpus}/")

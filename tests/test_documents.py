@@ -350,6 +350,17 @@ def test_pdf_title_falls_back_to_first_line(tmp_path: Path) -> None:
     assert doc.title == "Quarterly summary"
 
 
+def test_a_pdf_starting_with_wrapped_text_is_not_titled_by_its_first_line(tmp_path: Path) -> None:
+    """Found by a UI audit: a PDF without a title in its metadata was titled "Harbor Authority
+    Annual Report 2023. Page one is the introduction. The harbor authority manages", its
+    first wrapped line. Now its first sentence, or the file name when none ends there."""
+    report = "Harbor Authority Annual Report 2023. Page one is the introduction. " * 3
+    doc = _load(_pdf(tmp_path / "harbor-report.pdf", [report]))
+    assert doc.title == "Harbor Authority Annual Report 2023."
+    prose = "The ferry timetable lists departures for every weekday of the summer season " * 3
+    assert _load(_pdf(tmp_path / "ferry.pdf", [prose])).title == "ferry"
+
+
 def test_pdf_without_text_layer(tmp_path: Path) -> None:
     with pytest.raises(SkipFile, match=r"no text layer \(scanned PDF\?\)"):
         _load(_pdf(tmp_path / "scan.pdf", [""]))

@@ -203,9 +203,11 @@ def test_many_copies_still_give_k_distinct_passages(
     read: list[list[str]] = []
     real = Reader.read
 
-    def recorded(self: Reader, q: str, texts: Sequence[str]) -> list[ReaderSpan | None]:
+    def recorded(
+        self: Reader, q: str, texts: Sequence[str], origins: object = None
+    ) -> list[ReaderSpan | None]:
         read.append(list(texts))
-        return real(self, q, texts)
+        return real(self, q, texts, origins)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Reader, "read", recorded)
     for k in (4, 6):

@@ -63,6 +63,12 @@ def test_rendering_escapes_document_text_and_links_citations() -> None:
     assert 'class="qa-cite" data-n="1"' in html
     assert 'id="qa-doc-1"' in html and 'id="qa-cite-1"' in html
     assert "A &lt;title&gt;" in html
+    # a UI audit: an answer left on screen after the box was edited said nothing of which
+    # question it answers; it now shows it above the answer
+    asked = replace(answer, question="Who <b>is</b> evil?")
+    assert '<p class="qa-file qa-asked">Who &lt;b&gt;is&lt;/b&gt; evil?</p>' in render_answer(
+        asked, 0.5
+    )
 
 
 def test_not_found_says_how_close_the_best_reading_came() -> None:
