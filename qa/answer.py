@@ -15,6 +15,8 @@ Policy (explicit, tested):
   ``min_answer_odds``. Otherwise the answer is "not found", with the closest passages shown
   as such: never a confident wrong answer. The ``confidence`` reported is that answer score
   (clipped to 0..1), so an answer is given exactly when it reaches ``min_confidence``.
+- A yes/no question ("Is the jug dishwasher safe?") is answered by its sentence alone: the
+  reader can only point at words, and those it points at ("the base") would read as its answer.
 - Citation numbers follow the order of the answer's sentences; citation n is the n-th source
   in the list, and identical sentences found in several files are one citation with
   ``also_in`` sources.
@@ -44,6 +46,14 @@ NOT_FOUND = "Not found in these documents."
 AbstainReason = Literal["no_passages", "no_span", "low_score", "low_odds"]
 
 _WORD = re.compile(r"\w+")
+#: a question answered yes or no ("Is the jug dishwasher safe?"), not "which …", nor a
+#: choice ("Is it the jug or the base?"): the reader can only point at words, and the words
+#: it points at ("the base") would read as the answer. Such an answer is its sentence.
+_YES_NO = re.compile(
+    r"^\W*(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must"
+    r"|has|have|had)(?:n't)?\b(?!.*\b(?:what|which|who|whom|whose|when|where|why|how|or)\b)",
+    re.IGNORECASE,
+)
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
 )
@@ -462,6 +472,8 @@ class Answerer:
         cand.entity = (cand.text[read.start - place.start : end - place.start],
                        read.start - place.start, end - place.start)  # fmt: skip
         cand.reader = read.span
+        if _YES_NO.match(question.text):
+            cand.entity = None  # the sentence answers; no span of it is "the answer"
         chosen = [cand]
         margin = cand.score - self.settings.answer_margin
         other = next((c for c in ranked if c is not cand and _adds_to(c, cand, margin)), None)

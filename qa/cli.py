@@ -250,8 +250,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
         return 0
     print(answer.text)
-    if answer.short_answer:
-        print(f"\nshort answer: {answer.short_answer}  (confidence {answer.confidence:.2f})")
+    if answer.short_answer:  # a PDF's answer may hold a line break: "5.3\nmillion euros"
+        short = " ".join(answer.short_answer.split())
+        print(f"\nshort answer: {short}  (confidence {answer.confidence:.2f})")
+    elif not answer.abstained:  # a yes/no question: the sentence is the answer
+        print(f"\n(confidence {answer.confidence:.2f})")
     if answer.abstained:
         print("\nclosest passages:" if answer.hits else "")
         for hit in answer.hits[:3]:

@@ -572,3 +572,17 @@ def test_a_faq_heading_is_not_the_answer(tmp_path: Path) -> None:
         "Can I use the BrewMate 300 with pods?"
     )
     assert all(not s.text.rstrip().endswith("?") for s in pods.sentences), pods.text
+
+
+@pytest.mark.slow
+def test_a_yes_no_question_is_answered_by_its_sentence(tmp_path: Path) -> None:
+    """Found by an audit: "Is the jug dishwasher safe?" showed the short answer "the base"
+    (confidence 1.00), the opposite of what the sentence says. The sentence is the answer."""
+    files = {
+        "clean.md": "## Cleaning\n\nClean the filter basket and jug after every use with warm "
+        "soapy water. The jug is dishwasher safe; the base is not.\n"
+    }
+    answer, _ = _ask_corpus(tmp_path, files, "Is the jug dishwasher safe?")
+    assert not answer.abstained and answer.short_answer is None
+    assert answer.sentences[0].text == "The jug is dishwasher safe; the base is not."
+    assert answer.citations[0].answer_start is None and answer.reader_odds is not None
