@@ -89,6 +89,9 @@ class Citation:
     answer_start: int | None = None  # the short answer inside the document, if any
     answer_end: int | None = None
     also_in: list[Source] = field(default_factory=list)
+    #: the file's absolute path, for a script run elsewhere than where ``qa index`` ran
+    #: (``path`` is as indexed, relative to that folder); None if the index cannot say
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -513,6 +516,7 @@ class Answerer:
                     answer_start=place.start + span[1] if span else None,
                     answer_end=place.start + span[2] if span else None,
                     also_in=[p for p, _ in others],
+                    file=str(f) if (f := self.searcher.index.file(place.path)) else None,
                 )
             )
             short = (span[0], span[1], span[2]) if span else (None, None, None)

@@ -330,9 +330,13 @@ def test_ask_json_cli(seeds_settings: Settings) -> None:
         "answer_start",
         "answer_end",
         "also_in",
+        "file",
     }
     text = Path(ROOT, citation["path"]).read_text(encoding="utf-8")
     assert text[citation["start"] : citation["end"]] == out["sentences"][0]["text"]
+    # found by an audit: "path" is relative to where qa index ran; "file" works from anywhere
+    assert Path(citation["file"]).is_absolute()
+    assert Path(citation["file"]).read_text(encoding="utf-8") == text
     assert set(out["sentences"][0]) == {
         "text",
         "citation",
