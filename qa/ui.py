@@ -62,9 +62,9 @@ JS = """
     if (!link) return;
     event.preventDefault();
     const n = link.dataset.n;
-    const doc = document.getElementById('qa-doc-' + n);
-    if (doc) doc.open = true;
     const mark = document.getElementById('qa-cite-' + n);
+    const doc = mark && mark.closest('details');  // a card's document holds all its marks
+    if (doc) doc.open = true;
     if (mark) {
       mark.scrollIntoView({block: 'center'});
       document.querySelectorAll('mark.qa-flash').forEach((m) => m.classList.remove('qa-flash'));
@@ -81,12 +81,22 @@ def _e(text: str) -> str:
 
 def _marked(text: str, start: int | None, end: int | None, cls: str, mark_id: str = "") -> str:
     """``text`` escaped, with ``text[start:end]`` in a <mark>."""
-    if start is None or end is None or not 0 <= start < end <= len(text):
+    if start is None or end is None:
         return _e(text)
-    ident = f' id="{mark_id}"' if mark_id else ""
-    return (
-        f'{_e(text[:start])}<mark class="{cls}"{ident}>{_e(text[start:end])}</mark>{_e(text[end:])}'
-    )
+    return _marked_all(text, [(start, end, mark_id)], cls)
+
+
+def _marked_all(text: str, spans: list[tuple[int, int, str]], cls: str) -> str:
+    """``text`` escaped, each ``text[start:end]`` of ``spans`` in a <mark> (with the id
+    given, if any); spans out of range or overlapping an earlier one are left unmarked."""
+    out, at = [], 0
+    for start, end, mark_id in sorted(spans):
+        if not at <= start < end <= len(text):
+            continue
+        ident = f' id="{mark_id}"' if mark_id else ""
+        out.append(f'{_e(text[at:start])}<mark class="{cls}"{ident}>{_e(text[start:end])}</mark>')
+        at = end
+    return "".join(out) + _e(text[at:])
 
 
 def _cite(n: int) -> str:
@@ -139,9 +149,12 @@ def render_sources(answer: Answer, documents: dict[str, Document]) -> str:
     if answer.abstained:
         items = "".join(_closest(hit) for hit in answer.hits)
         return f'<div class="qa-sources"><h4>Closest passages</h4>{items}</div>'
+    cards: dict[tuple[str, int, int], list[Citation]] = {}
+    for c in answer.citations:  # the citations of one passage share its card
+        cards.setdefault((c.path, c.passage.start, c.passage.end), []).append(c)
     return (
         '<div class="qa-sources"><h4>Sources</h4>'
-        + "".join(_source(c, documents) for c in answer.citations)
+        + "".join(_source(group, documents) for group in cards.values())
         + "</div>"
     )
 
@@ -188,38 +201,46 @@ def _also(sources: Any) -> str:
     return f' <span class="qa-also">also in: {_e(", ".join(names))}</span>' if names else ""
 
 
-def _viewer(key: str, doc: Document, start: int, end: int, label: str) -> str:
-    """The whole document (a window of a long one), the cited span marked, collapsed until
-    its citation link is clicked."""
-    lo = max(0, start - _DOC_WINDOW)
-    hi = min(len(doc.text), end + _DOC_WINDOW)
-    body = _marked(doc.text[lo:hi], start - lo, end - lo, "qa-cited", f"qa-cite-{key}")
+def _viewer(doc: Document, marks: list[tuple[str, int, int]], label: str) -> str:
+    """The whole document (a window of a long one), the cited spans marked, collapsed until
+    a citation link is clicked (``marks``: citation key, start, end)."""
+    lo = max(0, min(start for _, start, _ in marks) - _DOC_WINDOW)
+    hi = min(len(doc.text), max(end for _, _, end in marks) + _DOC_WINDOW)
+    spans = [(start - lo, end - lo, f"qa-cite-{key}") for key, start, end in marks]
+    body = _marked_all(doc.text[lo:hi], spans, "qa-cited")
     body = ("… " if lo else "") + body + (" …" if hi < len(doc.text) else "")
     return (
-        f'<details class="qa-doc" id="qa-doc-{key}"><summary>{_e(label)}: {_e(doc.title)}'
-        f'</summary><div class="qa-doctext">{body}</div></details>'
+        f'<details class="qa-doc" id="qa-doc-{marks[0][0]}"><summary>{_e(label)}: '
+        f'{_e(doc.title)}</summary><div class="qa-doctext">{body}</div></details>'
     )
 
 
-def _source(c: Citation, documents: dict[str, Document]) -> str:
+def _source(group: list[Citation], documents: dict[str, Document]) -> str:
+    """One card per passage: the citations found in it are marked in it together (a UI
+    audit saw the same passage shown twice, once for each of two sentences of it)."""
+    c = group[0]
     doc = documents.get(c.path)
     passage = doc.text[c.passage.start : c.passage.end] if doc else ""
-    rel_start, rel_end = c.start - c.passage.start, c.end - c.passage.start
     page = _pages(c.page, c.page_end)
-    viewers = [_viewer(str(c.number), doc, c.start, c.end, "Whole document")] if doc else []
+    marks = [(str(g.number), g.start, g.end) for g in group]
+    viewers = [_viewer(doc, marks, "Whole document")] if doc else []
     copies = []
-    for j, other in enumerate(c.also_in, 1):  # each copy opens in its own document
-        key = f"{c.number}-{j}"
-        name = _e(Path(other.path).name)
-        copies.append(f'<a class="qa-cite" data-n="{key}" href="#qa-cite-{key}">{name}</a>')
-        if other.path in documents:
-            viewers.append(_viewer(key, documents[other.path], other.start, other.end, "Also in"))
+    for g in group:
+        for j, other in enumerate(g.also_in, 1):  # each copy opens in its own document
+            key = f"{g.number}-{j}"
+            name = _e(Path(other.path).name)
+            copies.append(f'<a class="qa-cite" data-n="{key}" href="#qa-cite-{key}">{name}</a>')
+            if other.path in documents:
+                mark = [(key, other.start, other.end)]
+                viewers.append(_viewer(documents[other.path], mark, "Also in"))
     also = f' <span class="qa-also">also in: {", ".join(copies)}</span>' if copies else ""
+    lit = [(g.start - c.passage.start, g.end - c.passage.start, "") for g in group]
     return (
-        f'<div class="qa-source" id="qa-source-{c.number}"><div>{_cite(c.number)} '
+        f'<div class="qa-source" id="qa-source-{c.number}"><div>'
+        f"{' '.join(_cite(g.number) for g in group)} "
         f'<b>{_e(c.title)}</b> <span class="qa-file">{_e(Path(c.path).name)}{page}</span>'
         f"{also}</div>"
-        f'<div class="qa-passage">{_marked(passage, rel_start, rel_end, "qa-hl")}</div>'
+        f'<div class="qa-passage">{_marked_all(passage, lit, "qa-hl")}</div>'
         f"{''.join(viewers)}</div>"
     )
 

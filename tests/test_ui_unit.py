@@ -208,3 +208,25 @@ def test_serving_another_folder_than_the_index_holds_is_refused(tmp_path: Path) 
     ix = str(tmp_path / "ix")
     assert main(["index", str(x), "--index-dir", ix, "--quiet"]) == 0
     assert main(["serve", "--index-dir", ix, "--corpus", str(y)]) == 2
+
+
+def test_two_sentences_of_one_passage_share_its_card() -> None:
+    """Found by a UI audit: an answer citing two sentences of one passage showed the passage
+    twice, as two identical cards. It is one card, both sentences marked, both links kept,
+    and one "Whole document" holding both marks (each link opens it at its own)."""
+    text = "The soup simmers for forty minutes. Add salt at the end. Serve hot."
+    doc = Document("d", "docs/soup.txt", "Soup", text, "h", "txt")
+    passage = Source(doc.path, doc.title, 0, len(text))
+    first, second = (0, text.index(" Add")), (text.index("Add"), text.index(" Serve"))
+    citations = [
+        Citation(n, doc.path, doc.title, a, b, None, None, passage) for n, (a, b) in
+        enumerate([first, second], 1)
+    ]  # fmt: skip
+    sentences = [AnswerSentence(text[a:b], n, None, None, None) for n, (a, b) in
+                 enumerate([first, second], 1)]  # fmt: skip
+    answer = Answer("q", "…", False, 0.9, None, sentences, citations, [], 0.1)
+    html = render_sources(answer, {doc.path: doc})
+    assert html.count('class="qa-source"') == 1 and html.count('class="qa-passage"') == 1
+    assert 'data-n="1"' in html and 'data-n="2"' in html
+    assert html.count('<mark class="qa-hl">') == 2 and html.count("<details") == 1
+    assert 'id="qa-cite-1"' in html and 'id="qa-cite-2"' in html
