@@ -329,8 +329,8 @@ def _names_cell(folded_question: str, text: str, start: int, end: int) -> bool:
 
 def views(text: str, start: int, end: int, question: str | None = None) -> list[View]:
     """What the reader reads for ``text[start:end]``: the passage and, when it holds rows of
-    a pipe table, each row on its own with its column names (the rows blanked in the passage,
-    so no span runs across them).
+    a pipe table, each row on its own with its column names (the rows barred from answers in
+    the passage, so no span runs across them, but kept as its context).
 
     With a ``question``, only the rows it names are read: those with a cell it quotes ("Lock
     2", "1798") or one of its words that fewer than half the passage's rows hold (not the
@@ -340,9 +340,7 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
     found = [m for m in _TABLE_ROW.finditer(passage) if not _RULE_ROW.fullmatch(m.group())]
     if not found:
         return [_prose(passage, start)]
-    blanked = list(passage)
-    for m in _TABLE_ROW.finditer(passage):
-        blanked[m.start() : m.end()] = " " * (m.end() - m.start())
+    table = [(m.start(), m.end()) for m in _TABLE_ROW.finditer(passage)]
     rows = []
     for m in found:
         header = _header(text, start + m.start())
@@ -360,24 +358,29 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
             if any(seen[w] < rare for w in row & asked) or _names_cell(folded, text, r[0], r[1])
         ]
     out = [view for a, b, header in rows if (view := _row_view(text, a, b, header)) is not None]
-    rest = "".join(blanked)
-    return ([_prose(rest, start)] if rest.strip() else []) + out
+    prose = _prose(passage, start, table)
+    told = any(o >= 0 and not passage[i].isspace() for i, o in enumerate(prose.origin))
+    return ([prose] if told else []) + out
 
 
 #: a line that asks: a FAQ's question or a heading ("## Can I use pods?", "**Q: Why?**")
 _ASKING_LINE = re.compile(r"^[ \t]*[^\n]{0,200}\?[*_\"”')\]]*[ \t]*$", re.MULTILINE)
 
 
-def _prose(passage: str, start: int) -> View:
-    """The passage as the reader reads it, its asking lines barred from answers but read as
-    context: the answer to "Can I use pods?" is under the heading that asks it, not in it (an
-    audit got "pods?" and "the BrewMate 300" from the heading)."""
-    asking = [m for m in _ASKING_LINE.finditer(passage) if not _INNER_END.search(m.group().strip())]
-    if not asking:
+def _prose(passage: str, start: int, table: Sequence[tuple[int, int]] = ()) -> View:
+    """The passage as the reader reads it, with its table rows (read on their own) and its
+    asking lines barred from answers but read as context: the answer to "Can I use pods?" is
+    under the heading that asks it, not in it (an audit got "pods?" from the heading)."""
+    barred = list(table) + [
+        (m.start(), m.end())
+        for m in _ASKING_LINE.finditer(passage)
+        if not _INNER_END.search(m.group().strip())
+    ]
+    if not barred:
         return View(passage, range(start, start + len(passage)))
     origin = list(range(start, start + len(passage)))
-    for m in asking:
-        origin[m.start() : m.end()] = [-1] * (m.end() - m.start())
+    for a, b in barred:
+        origin[a:b] = [-1] * (b - a)
     return View(passage, origin)
 
 

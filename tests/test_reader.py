@@ -228,11 +228,15 @@ def test_a_table_row_is_read_with_its_column_names() -> None:
 
 
 def test_a_passage_with_a_table_is_read_as_prose_and_the_rows_asked_about() -> None:
-    """The rows are blanked in the passage's own view (offsets kept, no span across rows), and
+    """The rows are barred in the passage's own view (read as context, no span in or across
+    them), and
     a row is read when the question quotes one of its cells or a word few rows share."""
     prose, *rows = views(TABLE, 0, len(TABLE), "When was Lock 2 built?")
-    assert len(prose.text) == len(TABLE) and "|" not in prose.text
-    assert prose.text.startswith("Locks of the canal.") and "The deepest is Lock 2." in prose.text
+    assert prose.text == TABLE
+    barred = {i for i, o in enumerate(prose.origin) if o < 0}
+    assert barred == {i for i, ch in enumerate(TABLE) if TABLE.index("| Lock |") <= i <
+                      TABLE.index("\nThe deepest") and ch != "\n"}  # fmt: skip
+    assert len(views(TABLE, TABLE.index("| Lock |"), TABLE.index("\nThe deepest"))) == 3
     assert [r.text for r in rows] == [
         "The Lock is Lock 2, the Rise is 2.4 m and the Built is 1794."
     ]
