@@ -289,7 +289,8 @@ def _whole_marks(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int
     """spaCy's sentences, mended where it splits Markdown and short answers (found by an
     audit of a Markdown FAQ): a boundary inside "**" moves to the run's end when it closes
     emphasis ("**The light flashes.** The tank …") and to its start when it opens it; a
-    piece with no letter or digit ("No" / ".") joins the sentence before it; a list number
+    piece with no letter or digit ("No" / ".") joins the sentence before it, as does the stop
+    opening the next one ("No" / ". Wash the jug …"); a list number
     on its own ("1." / "Fill the tank.") joins the sentence it numbers."""
     if not sents:
         return sents
@@ -304,6 +305,14 @@ def _whole_marks(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int
                 right += 1
             cut = left if left == 0 or text[left - 1].isspace() else right
         moved.append(cut)
+    for n in range(1, len(moved) - 1):  # "No" / ". Wash the jug …": the stop goes back
+        at = moved[n]
+        while at < moved[n + 1] and text[at].isspace():
+            at += 1
+        if at < len(text) and text[at] in ".!?" and text[moved[n] - 1 : moved[n]].isalnum():
+            while at < len(text) and text[at] in ".!?":
+                at += 1
+            moved[n] = at
     pieces = [(a, b) for a, b in pairwise(moved) if text[a:b].strip()]
     out: list[tuple[int, int]] = []
     pending: int | None = None  # the start of a list number waiting for its sentence

@@ -215,7 +215,6 @@ def decode(
 
 #: a row of a pipe table, as Markdown writes one and as HTML tables are extracted
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
-_INNER_END = re.compile(r"[.!?]\s+\S")  # a sentence ends inside the line
 _WORDS = re.compile(r"\w+(?:[.,]\d+)*")  # a word, or a number with its decimals ("2.4")
 #: the rule under a table's header row ("|---|:--:|")
 _RULE_ROW = re.compile(r"^[ \t]*\|[\s:|-]*-[\s:|-]*\|[ \t]*$")
@@ -347,8 +346,8 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
         if header != []:  # the header row names columns; it answers nothing
             rows.append((start + m.start(), start + m.end(), header))
     if question is not None:
-        asked = set(tokenize([question])[0])
-        words = [set(tokenize([text[a:b]])[0]) for a, b, _ in rows]
+        asked = _terms(question)
+        words = [_terms(text[a:b]) for a, b, _ in rows]
         seen = Counter(w for row in words for w in row)
         rare = max(2.0, len(rows) / 2)
         folded = " ".join(_WORDS.findall(question.casefold()))
@@ -363,19 +362,30 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
     return ([prose] if told else []) + out
 
 
-#: a line that asks: a FAQ's question or a heading ("## Can I use pods?", "**Q: Why?**")
-_ASKING_LINE = re.compile(r"^[ \t]*[^\n]{0,200}\?[*_\"”')\]]*[ \t]*$", re.MULTILINE)
+def _terms(text: str) -> set[str]:
+    """Stemmed words, a decimal number kept whole: "3.1" is not the "3" of "Lock 3"."""
+    words = _WORDS.findall(text.casefold())
+    decimals = {w for w in words if _DECIMAL.search(w)}
+    return set(tokenize([" ".join(w for w in words if w not in decimals)])[0]) | decimals
+
+
+_DECIMAL = re.compile(r"\d[.,]\d")
+#: a sentence that asks: a FAQ's question, a heading ("## Can I use pods?", "**Q: Why?**"),
+#: "Why does the bridge hum? …" in a paragraph; one that starts as a statement ("Shipping
+#: is free over €50 — so why pay more?") answers, and is not one
+_ASKING = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=[.!?][\"”’')\]]\s))[ \t]*(?:#+[ \t]*|[*_]+|Q[:.][ \t]*)*"
+    r"(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could"
+    r"|will|would|should|shall|may|might|must|has|have|had)\b[^.!?\n]{0,300}\?[*_\"”')\]]*",
+    re.MULTILINE | re.IGNORECASE,
+)
 
 
 def _prose(passage: str, start: int, table: Sequence[tuple[int, int]] = ()) -> View:
     """The passage as the reader reads it, with its table rows (read on their own) and its
     asking lines barred from answers but read as context: the answer to "Can I use pods?" is
     under the heading that asks it, not in it (an audit got "pods?" from the heading)."""
-    barred = list(table) + [
-        (m.start(), m.end())
-        for m in _ASKING_LINE.finditer(passage)
-        if not _INNER_END.search(m.group().strip())
-    ]
+    barred = list(table) + [(m.start(), m.end()) for m in _ASKING.finditer(passage)]
     if not barred:
         return View(passage, range(start, start + len(passage)))
     origin = list(range(start, start + len(passage)))
