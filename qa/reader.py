@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -216,6 +218,7 @@ def decode(
 #: a row of a pipe table, as Markdown writes one and as HTML tables are extracted
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
 _WORDS = re.compile(r"\w+(?:[.,]\d+)*")  # a word, or a number with its decimals ("2.4")
+_DECIMAL = re.compile(r"\d[.,]\d")
 #: the rule under a table's header row ("|---|:--:|")
 _RULE_ROW = re.compile(r"^[ \t]*\|[\s:|-]*-[\s:|-]*\|[ \t]*$")
 
@@ -254,29 +257,36 @@ def _names(line: str) -> list[str]:
     return names
 
 
-def _line_at(text: str, pos: int) -> tuple[int, int]:
-    """The line holding ``pos``: its start and end (before the newline)."""
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return start, len(text) if end < 0 else end
+@lru_cache(maxsize=256)
+def _tables(text: str) -> tuple[list[int], list[int], list[list[str] | None]]:
+    """Each pipe table of ``text`` (a run of adjacent row lines): where its first line
+    starts and ends, and its column names (that line's, when a rule follows it; else None).
+    Found once per document text: a row's header is then a lookup, not a walk up the table
+    (60 ms per passage of a 3,000-row table)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    names: list[list[str] | None] = []
+    rows = list(_TABLE_ROW.finditer(text))
+    for n, row in enumerate(rows):
+        if n and rows[n - 1].end() + 1 == row.start():
+            continue  # the table goes on
+        ruled = n + 1 < len(rows) and rows[n + 1].start() == row.end() + 1
+        ruled = ruled and bool(_RULE_ROW.fullmatch(rows[n + 1].group()))
+        starts.append(row.start())
+        ends.append(row.end())
+        names.append(_names(row.group()) if ruled else None)
+    return starts, ends, names
 
 
 def _header(text: str, row: int) -> list[str] | None:
     """The column names of the pipe table holding the row that starts at ``row``: the
     table's first line when a rule follows it ([] when the row is that first line, None
     when the table has no header)."""
-    first = row
-    while first > 0:
-        above, _ = _line_at(text, first - 1)
-        if not _TABLE_ROW.fullmatch(text[above : first - 1]):
-            break
-        first = above
-    _, first_end = _line_at(text, first)
-    rule_start = first_end + 1
-    rule = text[rule_start : _line_at(text, rule_start)[1]] if rule_start < len(text) else ""
-    if not _RULE_ROW.fullmatch(rule):
+    starts, ends, names = _tables(text)
+    n = bisect_right(starts, row) - 1
+    if n < 0 or names[n] is None:
         return None
-    return [] if row == first else _names(text[first:first_end])
+    return [] if row < ends[n] else names[n]
 
 
 def _row_view(text: str, start: int, end: int, header: list[str] | None) -> View | None:
@@ -336,10 +346,11 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
     "Lock" of every row).
     A reader asked "When were the locks built?" of each row answers each row's year."""
     passage = text[start:end]
-    found = [m for m in _TABLE_ROW.finditer(passage) if not _RULE_ROW.fullmatch(m.group())]
+    lines = list(_TABLE_ROW.finditer(passage))
+    found = [m for m in lines if not _RULE_ROW.fullmatch(m.group())]
     if not found:
         return [_prose(passage, start)]
-    table = [(m.start(), m.end()) for m in _TABLE_ROW.finditer(passage)]
+    table = [(m.start(), m.end()) for m in lines]
     rows = []
     for m in found:
         header = _header(text, start + m.start())
@@ -369,7 +380,6 @@ def _terms(text: str) -> set[str]:
     return set(tokenize([" ".join(w for w in words if w not in decimals)])[0]) | decimals
 
 
-_DECIMAL = re.compile(r"\d[.,]\d")
 #: a sentence that asks: a FAQ's question, a heading ("## Can I use pods?", "**Q: Why?**"),
 #: "Why does the bridge hum? …" in a paragraph; one that starts as a statement ("Shipping
 #: is free over €50 — so why pay more?") answers, and is not one
