@@ -185,12 +185,20 @@ class Index:
         if diffs:
             raise IndexMismatch(self.path, diffs, self.manifest.get("source", {}))
 
-    def file(self, path: str) -> Path | None:
-        """Where the document indexed as ``path`` is on disk (None if the index cannot say)."""
+    def _source(self) -> tuple[str, str] | None:
+        """The indexed folder: its absolute path and the path as given (documents' paths
+        start with it); None for an index that did not record it."""
         source = self.manifest.get("source", {})
         root, given = source.get("absolute"), source.get("path")
+        return (root, given) if root and given else None
+
+    def file(self, path: str) -> Path | None:
+        """Where the document indexed as ``path`` is on disk (None if the index cannot say)."""
+        if (source := self._source()) is None:
+            return None
+        root, given = source
         try:
-            return Path(root) / PurePath(path).relative_to(given) if root and given else None
+            return Path(root) / PurePath(path).relative_to(given)
         except ValueError:
             return None
 
@@ -201,25 +209,24 @@ class Index:
     def changed(self, paths: Iterable[str]) -> list[str]:
         """Which of these documents' files are gone or no longer hold the bytes indexed, so
         offsets cited into them may point at other text until ``qa index`` runs again."""
-        if not self.manifest.get("source", {}).get("absolute"):
+        if self._source() is None:
             return []
         out = []
         for path in dict.fromkeys(paths):
             doc = self.by_path.get(path)
             if doc is None:
                 continue
-            try:
-                file = self.file(path)
-                if file is None:
-                    raise ValueError(path)
-                stat = file.stat()
-                key = (path, stat.st_size, stat.st_mtime_ns)  # hashed once while unchanged
-                if key not in self._hashes:
-                    big = stat.st_size > max_file_mb() * 2**20  # no longer indexable: changed
-                    self._hashes[key] = "" if big else file_hash(file)
-                same = self._hashes[key] == doc.content_hash
-            except (ValueError, OSError):
-                same = False
+            file, same = self.file(path), False
+            if file is not None:
+                try:
+                    stat = file.stat()
+                    key = (path, stat.st_size, stat.st_mtime_ns)  # hashed once while unchanged
+                    if key not in self._hashes:
+                        big = stat.st_size > max_file_mb() * 2**20  # not indexable: changed
+                        self._hashes[key] = "" if big else file_hash(file)
+                    same = self._hashes[key] == doc.content_hash
+                except OSError:
+                    pass
             if not same:
                 out.append(path)
         return out
