@@ -35,7 +35,7 @@ from typing import Any, Literal
 from qa.bm25 import tokenize
 from qa.config import Settings
 from qa.documents import Document
-from qa.reader import Reader, Span, has_table, reader_for, row_view
+from qa.reader import AUXILIARIES, WH_WORDS, Reader, Span, has_table, reader_for, row_view
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 
 NOT_FOUND = "Not found in these documents."
@@ -49,11 +49,7 @@ _WORD = re.compile(r"\w+")
 #: a question answered yes or no ("Is the jug dishwasher safe?"), not "which …", nor a
 #: choice ("Is it the jug or the base?"): the reader can only point at words, and the words
 #: it points at ("the base") would read as the answer. Such an answer is its sentence.
-_YES_NO = re.compile(
-    r"^\W*(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must"
-    r"|has|have|had)(?:n't)?\b(?!.*\b(?:what|which|who|whom|whose|when|where|why|how|or)\b)",
-    re.IGNORECASE,
-)
+_YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})(?:n't)?\b(?!.*\b(?:{WH_WORDS}|or)\b)", re.IGNORECASE)
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
 )

@@ -215,6 +215,12 @@ def decode(
     )
 
 
+#: the words a question opens with, for every rule that tells a question from a statement
+#: (``retrieval.is_question``, yes/no answers, asking sentences): wh-words, and auxiliaries
+WH_WORDS = "what|which|who|whom|whose|when|where|why|how"
+AUXILIARIES = (
+    "is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had"
+)
 #: a row of a pipe table, as Markdown writes one and as HTML tables are extracted
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
 _WORDS = re.compile(r"\w+(?:[.,]\d+)*")  # a word, or a number with its decimals ("2.4")
@@ -385,8 +391,7 @@ def _terms(text: str) -> set[str]:
 #: is free over €50 — so why pay more?") answers, and is not one
 _ASKING = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=[.!?][\"”’')\]]\s))[ \t]*(?:#+[ \t]*|[*_]+|Q[:.][ \t]*)*"
-    r"(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could"
-    r"|will|would|should|shall|may|might|must|has|have|had)\b[^.!?\n]{0,300}\?[*_\"”')\]]*",
+    rf"(?:{WH_WORDS}|{AUXILIARIES})\b[^.!?\n]{{0,300}}\?[*_\"”')\]]*",
     re.MULTILINE | re.IGNORECASE,
 )
 

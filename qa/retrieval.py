@@ -20,7 +20,7 @@ from qa.chunking import Chunk
 from qa.config import DEFAULT_INDEX_DIR, Settings, default_corpus_dir
 from qa.embedding import Embedder
 from qa.index import Index, IndexMismatch, IndexMissing, build, current_generation
-from qa.reader import Reader, Span, reader_for
+from qa.reader import AUXILIARIES, WH_WORDS, Reader, Span, reader_for
 
 MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut, not refused
 #: what one step of -log(retrieval rank) is worth against the reader's log-odds when
@@ -37,9 +37,8 @@ MAX_WIDENINGS = 2
 #: mark at the end (ASCII, full-width or Arabic; closing quotes and brackets may follow it)
 _QUESTION = re.compile(
     r"[?？؟][\s\"'”’»)\]]*$|_{2,}"
-    r"|^\W*(?:\w+\W+){0,2}(who|whom|whose|what|which|when|where|why|how)\b"
-    r"|^\W*(is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may"
-    r"|might|must|name|list|give|identify)\b",
+    rf"|^\W*(?:\w+\W+){{0,2}}({WH_WORDS})\b"
+    rf"|^\W*({AUXILIARIES}|name|list|give|identify)\b",
     re.IGNORECASE,
 )
 
