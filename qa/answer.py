@@ -423,13 +423,8 @@ class Answerer:
             for n, views in zip(unread, read, strict=True):
                 spans[n] = views
         found = [
-            _Read(
-                span,
-                hit.sources[0].path,
-                hit.sources[0].start + span.start,
-                hit.sources[0].start + span.end,
-            )
-            for hit, read in zip(hits, spans, strict=True)
+            _Read(span, hit.sources[0].path, start + span.start, start + span.end)
+            for hit, (_, start, _), read in zip(hits, places, spans, strict=True)
             for span in read
             if span.text.strip()
         ]

@@ -289,9 +289,9 @@ class App:
         except IndexProblem as exc:
             return f'<div class="qa-answer qa-notfound">{_e(str(exc))}</div>', "", "", "{}"
         index = open_searcher(settings).index
-        paths = answer.paths()
+        changed_paths = index.changed(answer.paths())
         changed = _changed_note(
-            index.changed(paths), index.gone(paths), self.corpus, settings.index_dir
+            changed_paths, index.gone(changed_paths), self.corpus, settings.index_dir
         )
         sources = render_sources(answer, index.by_path) + changed
         n = len(answer.hits)
