@@ -348,9 +348,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 def _warn_changed(index: Index, paths: list[str]) -> None:
     """Say when a cited file changed or was deleted after it was indexed: its offsets may be
     stale."""
-    changed = index.changed(paths)
-    gone = index.gone(changed)
-    for files, what in (([p for p in changed if p not in gone], "changed"), (gone, "deleted")):
+    for what, files in index.stale(paths).items():
         if files:
             they = "it was" if len(files) == 1 else "they were"
             say(f"warning: {', '.join(files)} {what} since {they} indexed; citations into "

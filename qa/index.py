@@ -202,9 +202,12 @@ class Index:
         except ValueError:
             return None
 
-    def gone(self, paths: Iterable[str]) -> list[str]:
-        """Which of these documents' files were deleted (or moved) since indexing."""
-        return [p for p in dict.fromkeys(paths) if (f := self.file(p)) and not f.exists()]
+    def stale(self, paths: Iterable[str]) -> dict[str, list[str]]:
+        """These documents' files that changed since indexing, by what happened to them:
+        "changed" (other bytes) and "deleted" (gone or moved); empty lists when none did."""
+        changed = self.changed(paths)
+        gone = [p for p in changed if (f := self.file(p)) is not None and not f.exists()]
+        return {"changed": [p for p in changed if p not in gone], "deleted": gone}
 
     def changed(self, paths: Iterable[str]) -> list[str]:
         """Which of these documents' files are gone or no longer hold the bytes indexed, so

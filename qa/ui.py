@@ -159,17 +159,16 @@ def render_sources(answer: Answer, documents: dict[str, Document]) -> str:
     )
 
 
-def _changed_note(changed: list[str], gone: list[str], corpus: Path, index_dir: Path) -> str:
-    """Say which shown documents changed on disk, or were deleted, after indexing: what is
-    shown (and where it is highlighted) is the text as indexed."""
-    if not changed:
-        return ""
-    edited = [p for p in changed if p not in gone]
+def _changed_note(stale: dict[str, list[str]], corpus: Path, index_dir: Path) -> str:
+    """Say which shown documents changed on disk, or were deleted, after indexing
+    (``Index.stale``): what is shown (and where it is highlighted) is the text as indexed."""
     said = []
-    for paths, what in ((edited, "changed"), (gone, "deleted")):
+    for what, paths in stale.items():
         if paths:
             since = "since it was" if len(paths) == 1 else "since they were"
             said.append(f"{', '.join(Path(p).name for p in paths)} {what} {since} indexed")
+    if not said:
+        return ""
     other = index_dir != DEFAULT_INDEX_DIR
     command = f"qa index {corpus}" + (f" --index-dir {index_dir}" if other else "")
     return (
@@ -289,10 +288,7 @@ class App:
         except IndexProblem as exc:
             return f'<div class="qa-answer qa-notfound">{_e(str(exc))}</div>', "", "", "{}"
         index = open_searcher(settings).index
-        changed_paths = index.changed(answer.paths())
-        changed = _changed_note(
-            changed_paths, index.gone(changed_paths), self.corpus, settings.index_dir
-        )
+        changed = _changed_note(index.stale(answer.paths()), self.corpus, settings.index_dir)
         sources = render_sources(answer, index.by_path) + changed
         n = len(answer.hits)
         timing = f"Answered in {answer.seconds:.2f} s from {n} passage{'' if n == 1 else 's'}."
