@@ -222,7 +222,7 @@ def _pdf_title(text: str) -> str:
     is the introduction. The harbor authority manages"): then its first sentence, if it
     ends on that line, else none (the file name is used)."""
     line = _first_line_title(text)
-    lines = text.lstrip().split("\n")
+    lines = text.lstrip().split("\n", 2)  # the first two lines are all it looks at
     wrapped = len(lines) > 1 and bool(lines[1].strip()) and len(line) >= 60
     if not wrapped:
         return line
@@ -315,14 +315,18 @@ def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...]]:
     if not any(t.strip() for t in texts):
         raise SkipFile("no text layer (scanned PDF?)")
     starts: list[int] = []
-    text = ""
+    parts: list[str] = []
+    pos = 0
     for n, page_text in enumerate(texts):
-        # a page that stops mid-sentence ("… founder was" / "Captain Eleanor Voss, …") goes
-        # on over the break, which the chunker may join as a wrapped line; else a blank line
-        joint = "\n" if texts[n - 1][-1:].isalnum() or texts[n - 1][-1:] in ",-" else "\n\n"
-        text += (joint if n else "") + page_text
-        starts.append(len(text) - len(page_text))
-    return text, " ".join(title.split())[:_TITLE_MAX], tuple(starts)
+        if n:  # a page that stops mid-sentence ("… founder was" / "Captain Eleanor Voss, …")
+            # goes on over the break, which the chunker may join as a wrapped line
+            last = texts[n - 1][-1:]
+            parts.append("\n" if last.isalnum() or last in ",-" else "\n\n")
+            pos += len(parts[-1])
+        starts.append(pos)
+        parts.append(page_text)
+        pos += len(page_text)
+    return "".join(parts), " ".join(title.split())[:_TITLE_MAX], tuple(starts)
 
 
 def _content_hash(data: bytes = b"") -> hashlib.blake2b:
