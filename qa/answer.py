@@ -415,9 +415,8 @@ class Answerer:
         """
         hits = [hit for hit in hits if hit.sources]
         places = self.searcher.places(hits)
-        # a table's rows are each read, and all compete (reranking kept only the best)
-        unread = [n for n, h in enumerate(hits) if not h.read or has_table(*places[n])]
-        spans = [[h.span] if h.span is not None else [] for h in hits]
+        unread = [n for n, h in enumerate(hits) if not h.read]  # reranking read most of them
+        spans = [list(h.spans) for h in hits]
         if unread:
             read = self.reader.read_views(question, [places[n] for n in unread])
             for n, views in zip(unread, read, strict=True):

@@ -480,19 +480,10 @@ class Reader:
                 best[w.passage] = span
         return best
 
-    def read_places(
-        self, question: str, places: Sequence[tuple[str, int, int]]
-    ) -> list[Span | None]:
-        """The best span of each ``(document text, start, end)``, in one batch, with offsets
-        relative to ``start`` as ``read`` gives them. A passage holding table rows is read as
-        its prose and each row spelt out with its column names (``views``)."""
-        return [
-            max(found, key=lambda s: s.score, default=None)
-            for found in self.read_views(question, places)
-        ]
-
     def read_views(self, question: str, places: Sequence[tuple[str, int, int]]) -> list[list[Span]]:
-        """Every view's span of each place (``read_places`` keeps the best): a table's rows
+        """Every view's span of each ``(document text, start, end)``, in one batch, with
+        offsets relative to ``start`` as ``read`` gives them. A passage holding table rows is
+        read as its prose and each row spelt out with its column names (``views``); the rows
         compete on their own, so the answer can weigh which row the question names."""
         seen = [views(text, start, end, question) for text, start, end in places]
         flat = [(n, view) for n, found in enumerate(seen) for view in found]

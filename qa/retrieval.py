@@ -71,8 +71,15 @@ class Hit:
     sources: list[Source]
     chunk_id: int
     scores: dict[str, float] = field(default_factory=dict)
-    span: Span | None = None  # the reader's best span in ``sources[0]``, when it read it
-    read: bool = False  # the reader read this passage (``span`` None: it found no span)
+    #: every span the reader found in ``sources[0]``, when it read it: the passage's own and
+    #: each table row's (``Reader.read_views``)
+    spans: tuple[Span, ...] = ()
+    read: bool = False  # the reader read this passage (no spans: it found none)
+
+    @property
+    def span(self) -> Span | None:
+        """The reader's best span in the passage (None if unread or none found)."""
+        return max(self.spans, key=lambda s: s.score, default=None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -221,21 +228,20 @@ class Searcher:
         first: dict[str, Hit] = {}
         for hit in hits:  # a hit's text is its first source's; copies are read once
             first.setdefault(hit.text, hit)
-        spans_of = self.reader.read_places(question, self.places(list(first.values())))
-        read = dict(zip(first, spans_of, strict=True))
-        spans = [read[h.text] for h in hits]
+        found = self.reader.read_views(question, self.places(list(first.values())))
+        read = dict(zip(first, found, strict=True))
         scored = []
-        for hit, span in zip(hits, spans, strict=True):
-            odds = -50.0 if span is None else span.log_odds
+        for hit in hits:
+            hit = replace(hit, spans=tuple(read[hit.text]), read=True)
+            odds = -50.0 if hit.span is None else hit.span.log_odds
             score = odds - RERANK_RANK_WEIGHT * math.log(hit.rank)
-            scores = {**hit.scores, "reader": odds}
-            scored.append((score, replace(hit, scores=scores, span=span, read=True)))
+            scored.append((score, replace(hit, scores={**hit.scores, "reader": odds})))
         scored.sort(key=lambda sh: -sh[0])
         return [replace(h, rank=r, score=s) for r, (s, h) in enumerate(scored, 1)]
 
     def places(self, hits: Sequence[Hit]) -> list[tuple[str, int, int]]:
         """Each hit as (its first source's document text, start, end): what the reader reads
-        (``Reader.read_places``), so a table row in a passage keeps its column names."""
+        (``Reader.read_views``), so a table row in a passage keeps its column names."""
         return [
             (self.index.by_path[h.sources[0].path].text, h.sources[0].start, h.sources[0].end)
             for h in hits

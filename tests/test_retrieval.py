@@ -83,8 +83,7 @@ class _FavouringReader:
         self.word = word
         self.calls = 0
 
-    read_places = Reader.read_places  # over its own ``read``, as the real reader's
-    read_views = Reader.read_views
+    read_views = Reader.read_views  # over its own ``read``, as the real reader's
 
     def read(
         self, question: str, passages: Sequence[str], origins: object = None
