@@ -35,8 +35,9 @@ from typing import Any, Literal
 from qa.bm25 import tokenize
 from qa.config import Settings
 from qa.documents import Document
-from qa.reader import AUXILIARIES, WH_WORDS, Reader, Span, has_table, reader_for, row_view
+from qa.reader import AUXILIARIES, WH_WORDS, Reader, Span, reader_for, row_view
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
+from qa.tables import has_table
 
 NOT_FOUND = "Not found in these documents."
 

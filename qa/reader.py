@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qa import tables
 from qa.bm25 import tokenize
 from qa.config import ConfigError, Settings
 from qa.embedding import effective_precision
@@ -221,12 +220,8 @@ WH_WORDS = "what|which|who|whom|whose|when|where|why|how"
 AUXILIARIES = (
     "is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had"
 )
-#: a row of a pipe table, as Markdown writes one and as HTML tables are extracted
-_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
 _WORDS = re.compile(r"\w+(?:[.,]\d+)*")  # a word, or a number with its decimals ("2.4")
 _DECIMAL = re.compile(r"\d[.,]\d")
-#: the rule under a table's header row ("|---|:--:|")
-_RULE_ROW = re.compile(r"^[ \t]*\|[\s:|-]*-[\s:|-]*\|[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -243,66 +238,15 @@ class View:
         return (inside[0], inside[-1] + 1) if inside else None
 
 
-def _cells(line: str, base: int) -> list[tuple[int, str, int]]:
-    """A table row's non-empty cells: column number, text, document offset of its start."""
-    out = []
-    at = line.index("|") + 1
-    for column, raw in enumerate(line[at:].rstrip().removesuffix("|").split("|")):
-        lead = len(raw) - len(raw.lstrip())
-        if raw.strip():
-            out.append((column, raw.strip(), base + at + lead))
-        at += len(raw) + 1
-    return out
-
-
-def _names(line: str) -> list[str]:
-    """A header row's column names by column number ("" for an empty one)."""
-    names = [""] * (line.count("|") + 1)
-    for column, cell, _ in _cells(line, 0):
-        names[column] = cell
-    return names
-
-
-@lru_cache(maxsize=256)
-def _tables(text: str) -> tuple[list[int], list[int], list[list[str] | None]]:
-    """Each pipe table of ``text`` (a run of adjacent row lines): where its first line
-    starts and ends, and its column names (that line's, when a rule follows it; else None).
-    Found once per document text: a row's header is then a lookup, not a walk up the table
-    (60 ms per passage of a 3,000-row table)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    names: list[list[str] | None] = []
-    rows = list(_TABLE_ROW.finditer(text))
-    for n, row in enumerate(rows):
-        if n and rows[n - 1].end() + 1 == row.start():
-            continue  # the table goes on
-        ruled = n + 1 < len(rows) and rows[n + 1].start() == row.end() + 1
-        ruled = ruled and bool(_RULE_ROW.fullmatch(rows[n + 1].group()))
-        starts.append(row.start())
-        ends.append(row.end())
-        names.append(_names(row.group()) if ruled else None)
-    return starts, ends, names
-
-
-def _header(text: str, row: int) -> list[str] | None:
-    """The column names of the pipe table holding the row that starts at ``row``: the
-    table's first line when a rule follows it ([] when the row is that first line, None
-    when the table has no header)."""
-    starts, ends, names = _tables(text)
-    n = bisect_right(starts, row) - 1
-    if n < 0 or names[n] is None:
-        return None
-    return [] if row < ends[n] else names[n]
-
-
-def _row_view(text: str, start: int, end: int, header: list[str] | None) -> View | None:
+def _row_view(text: str, row: tables.Line) -> View | None:
     """A table row spelt out for the reader as a sentence, "The Lock is Lock 9, the Rise is
     3.1 m and the Built is 1801.": a reader trained on prose cannot tell which column a bare
     "| 3.1 m |" is in, nor which row. (Of 13 questions on three tables, this form's row gave
     12 right answers; "Lock 9 — Rise: 3.1 m; Built: 1801." 9, often the last column's.)"""
-    cells = _cells(text[start:end], start)
+    cells = tables.cells(text[row.start : row.end], row.start)
     if not cells:
         return None
+    header = row.names
     pieces: list[tuple[str, int]] = []  # (text, document offset or -1)
     for n, (column, cell, at) in enumerate(cells):
         name = header[column] if header and column < len(header) else ""
@@ -321,25 +265,8 @@ def _row_view(text: str, start: int, end: int, header: list[str] | None) -> View
 def row_view(text: str, start: int, end: int) -> View | None:
     """``text[start:end]`` spelt out with its column names when it is one table row (not its
     header or rule), else None: the answer module scores such a sentence by this wording."""
-    line = text[start:end]
-    if not _TABLE_ROW.fullmatch(line) or _RULE_ROW.fullmatch(line):
-        return None
-    header = _header(text, start)
-    return None if header == [] else _row_view(text, start, end, header)
-
-
-def has_table(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` holds a row of a pipe table (read row by row)."""
-    return _TABLE_ROW.search(text[start:end]) is not None
-
-
-def _names_cell(folded_question: str, text: str, start: int, end: int) -> bool:
-    """Whether the question holds one of the row's cells word for word ("Lock 2", "2.4 m")."""
-    for _, cell, _ in _cells(text[start:end], start):
-        words = " ".join(_WORDS.findall(cell.casefold()))
-        if words and re.search(rf"(?<!\S){re.escape(words)}(?!\S)", folded_question):
-            return True
-    return False
+    row = tables.row_at(text, start, end)
+    return None if row is None else _row_view(text, row)
 
 
 def views(text: str, start: int, end: int, question: str | None = None) -> list[View]:
@@ -352,31 +279,63 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
     "Lock" of every row).
     A reader asked "When were the locks built?" of each row answers each row's year."""
     passage = text[start:end]
-    lines = list(_TABLE_ROW.finditer(passage))
-    found = [m for m in lines if not _RULE_ROW.fullmatch(m.group())]
-    if not found:
+    lines = tables.in_span(text, start, end)
+    rows = [line for line in lines if line.kind == "row"]  # a header names, a rule rules
+    if not lines:
         return [_prose(passage, start)]
-    table = [(m.start(), m.end()) for m in lines]
-    rows = []
-    for m in found:
-        header = _header(text, start + m.start())
-        if header != []:  # the header row names columns; it answers nothing
-            rows.append((start + m.start(), start + m.end(), header))
     if question is not None:
-        asked = _terms(question)
-        words = [_terms(text[a:b]) for a, b, _ in rows]
-        seen = Counter(w for row in words for w in row)
-        rare = max(2.0, len(rows) / 2)
-        folded = " ".join(_WORDS.findall(question.casefold()))
-        rows = [
-            r
-            for r, row in zip(rows, words, strict=True)
-            if any(seen[w] < rare for w in row & asked) or _names_cell(folded, text, r[0], r[1])
-        ]
-    out = [view for a, b, header in rows if (view := _row_view(text, a, b, header)) is not None]
+        rows = _named_rows(question, text, rows)
+    out = [view for row in rows if (view := _row_view(text, row)) is not None]
+    table = [(max(0, ln.start - start), ln.end - start) for ln in lines]
     prose = _prose(passage, start, table)
     told = any(o >= 0 and not passage[i].isspace() for i, o in enumerate(prose.origin))
     return ([prose] if told else []) + out
+
+
+def _named_rows(question: str, text: str, rows: list[tables.Line]) -> list[tables.Line]:
+    """The rows the question names: by a cell it quotes ("Lock 2", "1798") or a word that
+    fewer than half the rows hold (not the "Lock" of every row). A word of a name the
+    question gives must come with the rest of that name: "Quinn Sato" does not name the row
+    of "Quinn Petrov" (an audit got Quinn Petrov's room for a person not in the table)."""
+    asked = _terms(question)
+    names = _name_words(question)
+    words = [_terms(text[row.start : row.end]) for row in rows]
+    seen = Counter(w for row in words for w in row)
+    rare = max(2.0, len(rows) / 2)
+    folded = " ".join(_WORDS.findall(question.casefold()))
+    named = []
+    for row, held in zip(rows, words, strict=True):
+        clues = {w for w in held & asked if seen[w] < rare} | _quoted_cells(folded, text, row)
+        if any(names.get(w, set()) <= held for w in clues):
+            named.append(row)
+    return named
+
+
+def _quoted_cells(folded_question: str, text: str, row: tables.Line) -> set[str]:
+    """The words of the row's cells that the question holds word for word ("Lock 2")."""
+    out: set[str] = set()
+    for _, cell, _ in tables.cells(text[row.start : row.end]):
+        words = " ".join(_WORDS.findall(cell.casefold()))
+        if words and re.search(rf"(?<!\S){re.escape(words)}(?!\S)", folded_question):
+            out |= _terms(cell)
+    return out
+
+
+#: a name in a question: capitalised words in a row ("Quinn Sato", "Ostra Valley Rangers")
+_NAME = re.compile(r"[A-Z][\w’'-]*(?:[ \t]+[A-Z][\w’'-]*)*")
+_NOT_NAMES = re.compile(rf"(?:{WH_WORDS}|{AUXILIARIES}|mr|mrs|ms|dr|prof)", re.IGNORECASE)
+
+
+def _name_words(question: str) -> dict[str, set[str]]:
+    """Each word of a name in the question, mapped to the words of that whole name (the
+    question's first word and titles such as "Dr" are not part of one)."""
+    out: dict[str, set[str]] = {}
+    for match in _NAME.finditer(question):
+        kept = [w for w in match.group().split() if not _NOT_NAMES.fullmatch(w.rstrip("."))]
+        words = _terms(re.sub(r"[’']s\b", "", " ".join(kept)))
+        for word in words:
+            out[word] = words
+    return out
 
 
 def _terms(text: str) -> set[str]:

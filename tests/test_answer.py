@@ -548,6 +548,46 @@ def test_a_question_about_a_table_row_is_answered_from_that_row(tmp_path: Path) 
         assert len(answer.sentences) == 1 and answer.sentences[0].text.startswith(row)
 
 
+OFFICE = """# Harbor Office staff
+
+The Harbor Office moved to Dock Street in 2021. Each member of staff has a room upstairs.
+
+Name | Role | Room
+--- | --- | ---
+Quinn Petrov | Harbor master | 204
+Ada Lindqvist | Pilot | 207
+Tomas Berg | Treasurer | 211
+Mira Okafor | Clerk | 215
+
+Visitors sign in at the front desk.
+"""
+
+
+@pytest.mark.slow
+def test_a_markdown_table_without_outer_pipes_is_read_by_row(tmp_path: Path) -> None:
+    """Found by an audit: GFM's table form without outer pipes was not seen as a table, so
+    "Which room is Quinn Petrov in?" was not found; and "Quinn Sato", who is not in the
+    table, was answered from Quinn Petrov's row (a shared first name)."""
+    from qa.index import build
+    from qa.retrieval import Searcher, _embedder
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "office.md").write_text(OFFICE, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    index = build(corpus, settings, _embedder(settings), progress=False)
+    answerer_ = Answerer(Searcher(index, _embedder(settings), settings))
+    for question, short in [
+        ("Which room is Quinn Petrov in?", "204"),
+        ("What is Ada Lindqvist's role?", "Pilot"),
+        ("Who is the treasurer?", "Tomas Berg"),
+    ]:
+        answer = answerer_.ask(question)
+        check_citations(answer, index)
+        assert answer.short_answer == short, (question, answer.text)
+    assert answerer_.ask("Which room is Quinn Sato in?").abstained
+
+
 FEES = """<html><head><title>Trail fees</title></head><body>
 <p>The Ostra Ridge Trail is a 23.5-kilometre route kept by the Ostra Valley Rangers.</p>
 <table><tr><th>Season</th><th>Months</th><th>Trail fee</th><th>Hut fee per night</th></tr>

@@ -277,3 +277,23 @@ def test_a_line_that_asks_is_context_but_never_the_answer() -> None:
     assert barred == "Why does it hum in a wind?"
     shop = "Shipping is free on every order over €50 — so why pay more?"
     assert views(shop, 0, len(shop))[0].origin == range(len(shop))
+
+
+def test_a_name_the_question_gives_must_match_the_whole_name_in_a_row() -> None:
+    """Found by an audit: "Which room is Quinn Sato in?" (no such person) was answered from
+    Quinn Petrov's row, which shares the rare word "Quinn". A name's other words must be in
+    the row too; titles, possessives and the question's first word are not part of a name."""
+    staff = "Staff rooms.\n\nName | Room\n--- | ---\n" + "".join(
+        f"{name} | {room}\n"
+        for name, room in [("Quinn Petrov", 204), ("Ada Lindqvist", 207), ("Tomas Berg", 211)]
+    )
+
+    def rows(question: str) -> list[str]:
+        return [v.text for v in views(staff, 0, len(staff), question)[1:]]
+
+    petrov = ["The Name is Quinn Petrov and the Room is 204."]
+    assert rows("Which room is Quinn Sato in?") == []
+    assert rows("Which room is Quinn Petrov in?") == petrov
+    assert rows("What is Dr Quinn Petrov's room?") == petrov
+    assert rows("Where does Quinn sit?") == petrov  # a first name alone still names the row
+    assert rows("Who is in room 207?") == ["The Name is Ada Lindqvist and the Room is 207."]
