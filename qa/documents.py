@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -314,6 +315,7 @@ def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...]]:
         raise SkipFile(f"unreadable PDF: {exc}") from exc
     if not any(t.strip() for t in texts):
         raise SkipFile("no text layer (scanned PDF?)")
+    texts = _without_running_lines(texts)
     starts: list[int] = []
     parts: list[str] = []
     pos = 0
@@ -327,6 +329,38 @@ def _read_pdf(data: bytes) -> tuple[str, str, tuple[int, ...]]:
         parts.append(page_text)
         pos += len(page_text)
     return "".join(parts), " ".join(title.split())[:_TITLE_MAX], tuple(starts)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _without_running_lines(texts: list[str]) -> list[str]:
+    """Each page without its running header and footer: a line among the first or last two
+    of a page whose wording (page numbers aside) starts or ends half the pages or more, at
+    least two. Left in, "Annual report 2024 — page 3" sat inside the sentence that ran over
+    the page break, which then read and was cited as two."""
+    if len(texts) < 2:
+        return texts
+    pages = [t.split("\n") for t in texts]
+
+    def key(line: str) -> str:
+        return _DIGITS.sub("#", " ".join(line.split()).casefold())
+
+    tops: Counter[str] = Counter()
+    bottoms: Counter[str] = Counter()
+    for lines in pages:
+        tops.update({key(line) for line in lines[:2] if line.strip()})
+        bottoms.update({key(line) for line in lines[-2:] if line.strip()})
+    need = max(2, (len(pages) + 1) // 2)
+    out = []
+    for lines in pages:
+        for _ in range(2):
+            if lines and tops[key(lines[0])] >= need and key(lines[0]):
+                lines = lines[1:]
+            if lines and bottoms[key(lines[-1])] >= need and key(lines[-1]):
+                lines = lines[:-1]
+        out.append("\n".join(lines).strip())
+    return out if any(out) else texts  # all chrome: keep what there is
 
 
 def _content_hash(data: bytes = b"") -> hashlib.blake2b:

@@ -97,7 +97,9 @@ def lines(text: str) -> tuple[list[int], list[Line]]:
         while n < len(spans):
             a, b = spans[n]
             line = text[a:b]
-            goes_on = _PIPE.search(line) and line.strip() if names is not None else _PIPED.fullmatch(line)
+            goes_on = (
+                _PIPE.search(line) and line.strip() if names is not None else _PIPED.fullmatch(line)
+            )
             if not goes_on:
                 break
             out.append(_line(text, a, b, "rule" if _RULE.fullmatch(line) else "row", names))

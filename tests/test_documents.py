@@ -546,3 +546,43 @@ def test_a_sentence_running_over_a_page_break_stays_whole(tmp_path: Path) -> Non
         "Captain"
     )
     assert doc.text[: doc.pages[2]].endswith("Times vary.\n\n")  # a finished page: a paragraph
+
+
+def test_a_pdf_loses_its_running_header_and_footer(tmp_path: Path) -> None:
+    """Found by an audit: a footer ("History - page 1") and the next page's header sat inside
+    a sentence running over the page break, which was then read and cited as two."""
+    from qa.chunking import split_sentences
+
+    class Report(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 8, "Kerrow Harbour Trust - Annual report 2024")
+            self.ln(12)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 8, f"History - page {self.page_no()}")
+
+    pdf = Report()
+    filler = "The timetable lists departures for every weekday of the summer season. " * 3
+    for text in [
+        filler + "The ferry company's founder was",
+        "Captain Eleanor Voss, who bought the first steamboat in 1889.",
+        "The harbour has 212 berths. Kerrow Harbour Trust - Annual report 2024 is free.",
+    ]:
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 10, text)
+    pdf.output(str(tmp_path / "report.pdf"))
+    doc = _load(tmp_path / "report.pdf")
+    assert "History - page" not in doc.text and doc.text.startswith("The timetable")
+    assert "Annual report 2024 is free." in doc.text  # the same words inside a page stay
+    sentences = [" ".join(doc.text[a:b].split()) for a, b in split_sentences([doc.text])[0]]
+    assert "The ferry company's founder was Captain Eleanor Voss, who bought the first " \
+        "steamboat in 1889." in sentences  # fmt: skip
+    assert doc.page_at(doc.text.index("Captain")) == 2
+    # one page, or lines that differ from page to page, are not a running header
+    assert _load(_pdf(tmp_path / "one.pdf", ["Page one.\nBody."])).text == "Page one.\nBody."
+    two = _load(_pdf(tmp_path / "two.pdf", ["Alpha.\nBody one.", "Beta.\nBody two."]))
+    assert two.text == "Alpha.\nBody one.\n\nBeta.\nBody two."
