@@ -57,6 +57,10 @@ class SkipFile(Exception):
 for _noisy in ("pypdf", "trafilatura"):  # a broken file gets our one-line warning, not theirs
     logging.getLogger(_noisy).setLevel(logging.CRITICAL)
 
+#: bumped whenever the text read from a file changes (2: a PDF's running header and footer
+#: are dropped), so indexes holding the older text are rebuilt
+TEXT_VERSION = 2
+
 _FORMATS = {
     ".txt": "txt",
     ".md": "md",

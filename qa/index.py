@@ -45,7 +45,14 @@ from qa import ann
 from qa.bm25 import BM25Index
 from qa.chunking import CHUNKER_VERSION, Chunk, Chunker
 from qa.config import Settings
-from qa.documents import SUPPORTED_KINDS, Document, file_hash, load_folder, max_file_mb
+from qa.documents import (
+    SUPPORTED_KINDS,
+    TEXT_VERSION,
+    Document,
+    file_hash,
+    load_folder,
+    max_file_mb,
+)
 from qa.duplicates import NUM_PERM, Span, passage_copies, sentence_groups, signatures
 from qa.embedding import Embedder, ModelIdentity
 
@@ -105,6 +112,7 @@ def signature(settings: Settings, model: ModelIdentity) -> dict[str, Any]:
         "model_hash": model.hash,
         "dim": model.dim,
         "chunker_version": CHUNKER_VERSION,
+        "text_version": TEXT_VERSION,
         "vectors": "passage+sentence",
         "duplicates": f"minhash{NUM_PERM}-lsh",
         **settings.chunker_params(),

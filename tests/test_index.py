@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,19 @@ def test_changed_chunker_settings_are_detected(seeds_settings: Settings) -> None
     with pytest.raises(IndexMismatch, match="chunk_tokens 128 vs now 64") as err:
         index.check(other, embedder.identity())
     assert "qa index" in str(err.value) and "--rebuild" in str(err.value)
+
+
+def test_an_index_of_older_extracted_text_is_detected(seeds_settings: Settings) -> None:
+    """Text read by older code (a PDF with its running footer, before TEXT_VERSION 2) is not
+    the text the current code reads, so such an index must be rebuilt, not answered from."""
+    index = Index.open(seeds_settings.index_dir)
+    identity = Embedder(seeds_settings).identity()
+    older = replace(
+        index, manifest={**index.manifest, "signature": dict(index.manifest["signature"])}
+    )
+    older.manifest["signature"].pop("text_version")
+    with pytest.raises(IndexMismatch, match="text_version None vs now 2"):
+        older.check(seeds_settings, identity)
 
 
 def test_changed_model_is_detected(seeds_settings: Settings, tmp_path: Path) -> None:
