@@ -28,7 +28,8 @@ from qa.documents import (
     max_file_mb,
     too_big,
 )
-from qa.index import Index, IndexProblem, build, recorded_source
+from qa.embedding import Embedder
+from qa.index import Index, IndexMismatch, IndexProblem, build, recorded_source
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
 _DOC_WINDOW = 20_000  # characters of a long document shown around the cited span
@@ -279,6 +280,9 @@ class App:
             say(f"warm-up failed: {exc}")
 
     def ask(self, question: str, k: float) -> tuple[str, str, str, str]:
+        if not isinstance(k, int | float) or not float(k).is_integer() or k < 1:
+            message = f"Passages to read must be a whole number, 1 or more, not {k!r}."
+            return f'<div class="qa-answer qa-notfound">{_e(message)}</div>', "", "", "{}"
         try:
             settings = self.settings.with_(k=int(k))
             answer = answerer(settings).ask(question, k=settings.k)
@@ -400,6 +404,7 @@ def build_ui(app: App) -> Any:
             add = gr.Button("Add to the index", elem_id="qa-add")
             status = gr.HTML(elem_id="qa-upload-status")  # file names are not Markdown
         outputs = [answer_html, sources_html, timing, raw]
+        # one spinner, on the answer: the sources' own sat over the Settings bar
         # the button, Enter and the API share one pool of answering workers (measured size)
         workers = app.settings.concurrency
         ask.click(
@@ -407,6 +412,7 @@ def build_ui(app: App) -> Any:
             [question, k],
             outputs,
             api_name="ask",
+            show_progress_on=answer_html,
             concurrency_limit=workers,
             concurrency_id="ask",
             trigger_mode="always_last",  # a question asked while one runs is answered next
@@ -416,6 +422,7 @@ def build_ui(app: App) -> Any:
             [question, k],
             outputs,
             api_visibility="private",
+            show_progress_on=answer_html,
             concurrency_limit=workers,
             concurrency_id="ask",
             trigger_mode="always_last",  # a question asked while one runs is answered next
@@ -456,6 +463,18 @@ def _check_corpus(corpus: Path, recorded: Path, index_dir: Path) -> None:
         )
 
 
+def _outdated(settings: Settings) -> list[str] | None:
+    """How the index differs from what the current code and settings build (None: it fits,
+    or it cannot be opened, which the first question reports)."""
+    try:
+        Index.open(settings.index_dir).check(settings, Embedder(settings).identity())
+    except IndexMismatch as exc:
+        return exc.differences
+    except (IndexProblem, OSError, ValueError):
+        return None
+    return None
+
+
 def serve(
     settings: Settings, host: str = "127.0.0.1", port: int = 7860, corpus: Path | None = None
 ) -> None:
@@ -466,6 +485,11 @@ def serve(
     corpus = corpus or recorded or default_corpus_dir()
     if not (settings.index_dir / "manifest.json").exists():
         say(f"no index in {settings.index_dir}/ yet: building it from {corpus}/")
+        build(corpus, settings, progress=True, warn=say)
+    elif (differences := _outdated(settings)) is not None:
+        # now, with progress, rather than on the first question behind a silent spinner
+        say(f"the index in {settings.index_dir}/ was built with other settings "
+            f"({'; '.join(differences)}): rebuilding it from {corpus}/")  # fmt: skip
         build(corpus, settings, progress=True, warn=say)
     app = App(settings, corpus)
     demo = build_ui(app)

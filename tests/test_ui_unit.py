@@ -230,3 +230,51 @@ def test_two_sentences_of_one_passage_share_its_card() -> None:
     assert 'data-n="1"' in html and 'data-n="2"' in html
     assert html.count('<mark class="qa-hl">') == 2 and html.count("<details") == 1
     assert 'id="qa-cite-1"' in html and 'id="qa-cite-2"' in html
+
+
+@pytest.mark.parametrize("k", [2.7, 0, -1, float("nan"), "5"])
+def test_passages_to_read_must_be_a_whole_number(k: object, tmp_path: Path) -> None:
+    """Found by a UI audit: k=2.7 over the API was cut to 2 without a word, and k=0 raised
+    inside the handler (Gradio's bare "Error"). Both now say what is wanted."""
+    from qa.config import Settings
+
+    app = App(Settings(index_dir=tmp_path / "none"), tmp_path)
+    html, sources, _, raw = app.ask("Who founded the harbor?", k)  # type: ignore[arg-type]
+    assert "whole number" in html and sources == "" and raw == "{}"
+
+
+def test_serve_rebuilds_an_index_of_older_settings_before_the_page_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a UI audit: an index built by an older chunker was rebuilt on the first
+    question, behind a spinner, explained only in the terminal. `qa serve` now rebuilds it
+    before serving, with progress, so no question waits on it."""
+    import json
+
+    import qa.ui
+    from qa.chunking import CHUNKER_VERSION
+    from qa.cli import main
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Alpha\n\nThe alpha note says the gate opens at nine.\n")
+    ix = tmp_path / "ix"
+    assert main(["index", str(corpus), "--index-dir", str(ix), "--quiet"]) == 0
+    manifest = json.loads((ix / "manifest.json").read_text())
+    manifest["signature"]["chunker_version"] = CHUNKER_VERSION - 1
+    (ix / "manifest.json").write_text(json.dumps(manifest))
+    launched: list[bool] = []
+
+    class Page:
+        def queue(self, **_: object) -> Page:
+            return self
+
+        def launch(self, **_: object) -> None:
+            launched.append(True)
+
+    monkeypatch.setattr(qa.ui, "build_ui", lambda app: Page())
+    monkeypatch.setattr(qa.ui.App, "warm_up", lambda self: None)
+    assert main(["serve", "--index-dir", str(ix)]) == 0 and launched
+    assert "rebuilding it from" in capsys.readouterr().err
+    rebuilt = json.loads((ix / "manifest.json").read_text())
+    assert rebuilt["signature"]["chunker_version"] == CHUNKER_VERSION
