@@ -51,6 +51,10 @@ _WORD = re.compile(r"\w+")
 #: choice ("Is it the jug or the base?"): the reader can only point at words, and the words
 #: it points at ("the base") would read as the answer. Such an answer is its sentence.
 _YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})(?:n't)?\b(?!.*\b(?:{WH_WORDS}|or)\b)", re.IGNORECASE)
+#: a bare reply ending just where a sentence starts: "No." on its own line or sentence
+_REPLY = re.compile(
+    r"(?:^|(?<=[.!?\n])[ \t]*)\b((?:yes|no)[.!])[ \t\n]*$", re.IGNORECASE | re.MULTILINE
+)
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
 )
@@ -460,13 +464,16 @@ class Answerer:
         if odds < self.settings.min_answer_odds:
             return [], shown, "low_odds", best
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
+        yes_no = _YES_NO.match(question.text) is not None
+        if yes_no:
+            cand.sources[0] = (self._with_reply(cand.sources[0][0]), cand.sources[0][1])
         place = cand.sources[0][0]
         cand.text = self._doc_text(place)
         end = min(read.end, place.end)  # a span running past its sentence is cut there
         cand.entity = (cand.text[read.start - place.start : end - place.start],
                        read.start - place.start, end - place.start)  # fmt: skip
         cand.reader = read.span
-        if _YES_NO.match(question.text):
+        if yes_no:
             cand.entity = None  # the sentence answers; no span of it is "the answer"
         chosen = [cand]
         margin = cand.score - self.settings.answer_margin
@@ -474,6 +481,15 @@ class Answerer:
         if other is not None and other.score >= self.settings.min_confidence:
             chosen.append(other)
         return chosen, shown, None, best
+
+    def _with_reply(self, place: Source) -> Source:
+        """``place`` with the bare "Yes." or "No." just before it, which answers a yes/no
+        question the sentence explains ("No." / "The BrewMate takes ground coffee only")."""
+        doc = self.searcher.index.by_path[place.path]
+        reply = _REPLY.search(doc.text, max(0, place.start - 12), place.start)
+        if reply is None:
+            return place
+        return replace(place, start=reply.start(1), page=doc.page_at(reply.start(1)))
 
     def _doc_text(self, place: Source) -> str:
         """The exact document text at ``place`` (a candidate's wording may be another copy's)."""

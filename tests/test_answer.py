@@ -630,3 +630,25 @@ def test_a_yes_no_question_is_answered_by_its_sentence(tmp_path: Path) -> None:
     assert not answer.abstained and answer.short_answer is None
     assert answer.sentences[0].text == "The jug is dishwasher safe; the base is not."
     assert answer.citations[0].answer_start is None and answer.reader_odds is not None
+
+
+@pytest.mark.slow
+def test_a_yes_no_answer_keeps_the_bare_yes_or_no_before_its_sentence(tmp_path: Path) -> None:
+    """Found by an audit: "Can I use coffee pods?" of a FAQ answering "No. The BrewMate 300
+    takes ground coffee only; …" quoted the second sentence alone, without the "No." that
+    answers. The reply is cited with the sentence it introduces."""
+    faq = (
+        "# BrewMate 300 FAQ\n\n## Can I use pods?\n\nNo. The BrewMate 300 takes ground coffee "
+        "only; pods do not fit the filter basket.\n\n## Does it switch itself off?\n\nYes.\n"
+        "The hot plate switches off 40 minutes after brewing ends, to save power.\n"
+    )
+    pods, index = _ask_corpus(tmp_path, {"faq.md": faq}, "Can I use coffee pods?")
+    check_citations(pods, index)
+    assert pods.sentences[0].text.startswith("No. The BrewMate 300 takes ground coffee only")
+    from qa.answer import answerer
+
+    off = answerer(Settings(index_dir=tmp_path / "index")).ask("Does the BrewMate switch off?")
+    check_citations(off, index)
+    assert off.sentences[0].text.startswith("Yes.\nThe hot plate switches off")
+    what = answerer(Settings(index_dir=tmp_path / "index")).ask("What does the BrewMate take?")
+    assert what.sentences[0].text.startswith("The BrewMate 300")  # not a yes/no question
