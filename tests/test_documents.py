@@ -586,3 +586,19 @@ def test_a_pdf_loses_its_running_header_and_footer(tmp_path: Path) -> None:
     assert _load(_pdf(tmp_path / "one.pdf", ["Page one.\nBody."])).text == "Page one.\nBody."
     two = _load(_pdf(tmp_path / "two.pdf", ["Alpha.\nBody one.", "Beta.\nBody two."]))
     assert two.text == "Alpha.\nBody one.\n\nBeta.\nBody two."
+
+
+def test_a_justified_pdf_line_loses_its_widened_spaces() -> None:
+    """Found by an audit: pypdf gives justified lines as "Fens.  This  report  covers", which
+    spaCy did not split into two sentences, and a short answer read "40  percent"."""
+    from qa.documents import _unjustified
+
+    assert (
+        _unjustified("Fens.  This  report  covers  the  year.")
+        == "Fens. This report covers the year."
+    )
+    assert (
+        _unjustified("up to  40  percent of homes by  2025") == "up to 40 percent of homes by 2025"
+    )
+    table = "Revenue     412.6     389.1\nCosts  301.4  280.0"
+    assert _unjustified(table) == table  # columns, not justified prose

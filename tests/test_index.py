@@ -76,7 +76,7 @@ def test_an_index_of_older_extracted_text_is_detected(seeds_settings: Settings) 
         index, manifest={**index.manifest, "signature": dict(index.manifest["signature"])}
     )
     older.manifest["signature"].pop("text_version")
-    with pytest.raises(IndexMismatch, match="text_version None vs now 2"):
+    with pytest.raises(IndexMismatch, match="text_version None vs now 3"):
         older.check(seeds_settings, identity)
 
 
