@@ -61,6 +61,7 @@ class Settings:
     answer_odds_weight: float = 0.0175  # answer score = sentence score + this x reader log-odds
     min_answer_odds: float = 0.0  # below this reader log-odds (span vs "no answer") too
     answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
+    spelling: bool = True  # a question's misspelt word is read as the documents' nearest word
     reader: str = ""  # short-answer reader folder; "" is the one shipped in qa/models/reader
 
     def __post_init__(self) -> None:
@@ -166,11 +167,11 @@ def _parse(name: str, raw: str) -> Any:
             return int(raw)
         except ValueError:
             raise ConfigError(f"QA_{name.upper()} must be an integer, not {raw!r}") from None
-    if name == "merge_duplicates":
+    if name in {"merge_duplicates", "spelling"}:
         value = raw.strip().lower()
         if value not in _TRUE | _FALSE:
             raise ConfigError(
-                f"QA_MERGE_DUPLICATES must be 1/true/yes/on or 0/false/no/off, not {raw!r}"
+                f"QA_{name.upper()} must be 1/true/yes/on or 0/false/no/off, not {raw!r}"
             )
         return value in _TRUE
     if name in {

@@ -20,7 +20,9 @@ from qa.chunking import Chunk
 from qa.config import DEFAULT_INDEX_DIR, Settings, default_corpus_dir
 from qa.embedding import Embedder
 from qa.index import Index, IndexMismatch, IndexMissing, build, current_generation
-from qa.reader import AUXILIARIES, WH_WORDS, Reader, Span, reader_for
+from qa.names import AUXILIARIES, WH_WORDS
+from qa.reader import Reader, Span, reader_for
+from qa.spelling import Speller
 
 MAX_QUERY_CHARS = 2_000  # the model reads 256 tokens; longer questions are cut, not refused
 #: what one step of -log(retrieval rank) is worth against the reader's log-odds when
@@ -128,6 +130,7 @@ class Searcher:
         self.embedder = embedder
         self.settings = settings
         self._reader = reader
+        self._speller: Speller | None = None
         self._copies_by_doc: dict[int, dict[str, list[tuple[int, int]]]] = {}
 
     @property
@@ -136,6 +139,15 @@ class Searcher:
         if self._reader is None:
             self._reader = reader_for(self.settings)
         return self._reader
+
+    def read_as(self, question: str) -> str:
+        """``question`` with its misspelt words read as the documents' own (``qa.spelling``;
+        unchanged with ``spelling`` off). The word list is made on the first question."""
+        if not self.settings.spelling:
+            return question
+        if self._speller is None:
+            self._speller = Speller.of(doc.text for doc in self.index.documents.values())
+        return self._speller.correct(question)
 
     @classmethod
     def open(
@@ -149,7 +161,7 @@ class Searcher:
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """The ``k`` passages that best match the question, best first."""
-        text = clean_query(query)
+        text = self.read_as(clean_query(query))
         check_k(k)
         mode = self.settings.mode
         query_vector = self.embedder.encode([text])[0] if mode in {"dense", "hybrid"} else None
