@@ -35,7 +35,8 @@ from typing import Any, Literal
 from qa.bm25 import tokenize
 from qa.config import Settings
 from qa.documents import Document
-from qa.reader import AUXILIARIES, WH_WORDS, Reader, Span, reader_for, row_view
+from qa.names import AUXILIARIES, WH_WORDS, conflicts, runs
+from qa.reader import Reader, Span, asks, reader_for, row_view
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 from qa.tables import has_table
 
@@ -55,6 +56,8 @@ _YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})(?:n't)?\b(?!.*\b(?:{WH_WORDS}|or)\
 _REPLY = re.compile(
     r"(?:^|(?<=[.!?\n])[ \t]*)\b((?:yes|no)[.!])[ \t\n]*$", re.IGNORECASE | re.MULTILINE
 )
+#: a question asking for steps to follow: "How do I reset …?", "How can we book …?", "How to …"
+_HOW_TO = re.compile(r"^\W*how\s+(?:(?:do|can|should)\s+(?:i|we|you)|to)\b", re.IGNORECASE)
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
 )
@@ -73,6 +76,7 @@ class Question:
 
     text: str
     weights: dict[str, float]  # content-word stem -> IDF in this index
+    names: list[set[str]] = field(default_factory=list)  # its names' words ("Kestrel Aviation")
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,25 @@ class Answer:
     sentence_score: float | None = None
     #: why it abstained (None when it answered), so no caller has to guess it from the numbers
     abstain_reason: AbstainReason | None = None
+    #: the question as it was read, when a misspelt word was corrected (``qa.spelling``)
+    read_as: str | None = None
+
+    def why_not_found(self, min_confidence: float) -> str:
+        """What an abstention says after "Not found": how close the best reading came, not
+        that nothing answers ("" when it answered)."""
+        if not self.abstained:
+            return ""
+        if self.abstain_reason == "no_passages":
+            return "No passage of the index matched the question."
+        got, needs = apart(self.confidence, min_confidence)
+        scored = f"the best answer read in them scored {got}"
+        why = {
+            "no_span": "the reader found no answer in them",
+            "low_score": f"{scored}, below the {needs} an answer needs",
+            "low_odds": f"{scored} (an answer needs {needs}), but the reader "
+            'judged "no answer here" more likely than the answer it found',
+        }.get(self.abstain_reason or "")
+        return f"The closest passages are listed below; {why}." if why else ""
 
     def paths(self) -> list[str]:
         """Every file the answer shows: its citations', then the passages' (copies too)."""
@@ -133,6 +156,7 @@ class Answer:
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "read_as": self.read_as,
             "answer": self.text,
             "short_answer": self.short_answer,
             "abstained": self.abstained,
@@ -154,6 +178,16 @@ class Answer:
         }
 
 
+def apart(score: float, threshold: float) -> tuple[str, str]:
+    """Both numbers with the fewest decimals (2 to 4) that show them differ: "scored 0.53,
+    below the 0.53" would contradict itself (0.5261 against 0.5275)."""
+    for digits in (2, 3, 4):
+        a, b = f"{score:.{digits}f}", f"{threshold:.{digits}f}"
+        if a != b:
+            break
+    return a, b
+
+
 def _rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -164,6 +198,7 @@ class _Candidate:
     sources: list[tuple[Source, Source]]  # (sentence place, passage it came from)
     score: float = 0.0
     overlap: float = 0.0  # IDF-weighted share of the question's words it contains
+    damping: float = 1.0  # its score's factor: NAME_CONFLICT when it names a look-alike
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
     reader: Span | None = None  # the reader's span that made it the answer
     wording: str = ""  # what its score reads, when not ``text``: a table row with its columns
@@ -197,21 +232,49 @@ def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | N
     return None
 
 
+#: what ends a span but not its answer: the sentence's full stop after a number or a word
+#: ("room 204." is "room 204"), a comma, a colon; not the stop of "U.S." or "Inc."
+_TRAILING = re.compile(r"(?:(?<=\d)|(?<=[a-z]{3}))\.$|[,;:]$")
+
+
+#: a closing mark and what opens it: one the span does not open is not part of it
+_CLOSERS = {'"': '"', "”": "“", "’": "‘", "`": "`", ")": "(", "]": "["}
+
+
+def _unopened(span: str, opener: str, closer: str) -> bool:
+    """Whether ``span`` closes more than it opens (a quote or backtick: an odd count)."""
+    if opener == closer:
+        return span.count(closer) % 2 == 1
+    return span.count(closer) > span.count(opener)
+
+
+def _unpunctuated(text: str, start: int, end: int) -> int:
+    """Where the short answer ``text[start:end]`` ends without its trailing punctuation, or
+    a closing quote, backtick or bracket it does not open ("-|-`" is "-|-")."""
+    while end - start > 1:
+        last = text[end - 1]
+        opener = _CLOSERS.get(last)
+        unopened = opener is not None and _unopened(text[start:end], opener, last)
+        if not unopened and not _TRAILING.search(text, start, end):
+            break
+        end -= 1
+        while end - start > 1 and text[end - 1].isspace():
+            end -= 1
+    return end
+
+
 def _adds_to(other: _Candidate, best: _Candidate, margin: float) -> bool:
     """Whether ``other`` is worth quoting after ``best``: it scores within the margin, is
-    not a table row (a row answers for its own row only) nor a question, says more than a
-    headline does (four words or more, and not its document's title line, which matches the
-    question's topic but answers nothing; a one-sentence note, whose title is that sentence,
-    ends like one), and repeats none of ``best``'s text (a sentence and the same sentence
-    with the "She …" after it are one quote, not two)."""
+    not a table row (a row answers for its own row only) nor a question, and says more than
+    a headline does: four words or more, ending as a sentence does. A heading or a title
+    line ("Corvala Water Trust — Annual Report 2024", "Leakage and the network") matches the
+    question's topic but answers nothing; an audit found them quoted as second sentences.
+    Nor may it repeat any of ``best``'s text (a sentence and the same sentence with the "She
+    …" after it are one quote, not two)."""
     if other.score < margin or len(_WORD.findall(other.text)) < 4 or other.table:
         return False
-    if other.text.rstrip(" *_\"”')]").endswith("?"):  # a question answers nothing
-        return False
-    words = other.text.lstrip().lstrip("#").split()  # a Markdown heading's title drops its "#"
-    if not other.text.rstrip().endswith((".", "!", "?")) and any(
-        words == s.title.split() for s, _ in other.sources
-    ):
+    ending = other.text.rstrip(" *_\"”’')]")
+    if ending.endswith("?") or not ending.endswith((".", "!", "…")):  # asks, or a heading
         return False
     return not any(
         o.path == b.path and o.start < b.end and b.start < o.end
@@ -251,6 +314,17 @@ SENTENCE_WEIGHT = 20.0
 #: reading cannot outweigh the retrieval evidence on its own
 ODDS_CLIP = (-10.0, 20.0)
 
+#: what a question word in a sentence's document headline, not in the sentence, counts for
+#: when spans of different sentences compete, as a share of that word in the sentence
+TITLE_SHARE = 0.5
+#: a headline: 2 to 12 words, not ending as a sentence does (a SQuAD paragraph file's
+#: "title" is its first 200 characters, which is no headline)
+_HEADLINE = re.compile(r"\S+(?:\s+\S+){1,11}(?<![.!?])")
+
+#: a sentence naming a look-alike of the question's name, not the name ("Kestrel Motors" for
+#: "Kestrel Aviation"), has its score multiplied by this (``qa.names.conflicts``)
+NAME_CONFLICT = 0.5
+
 
 def answer_score(sentence_score: float, log_odds: float, settings: Settings) -> float:
     """The evidence an answer is judged on: its sentence's score (retrieval) plus
@@ -271,7 +345,9 @@ class Answerer:
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()
-        text = clean_query(question)
+        asked = clean_query(question)
+        text = self.searcher.read_as(asked)
+        read_as = text if text != asked else None
         hits = self.searcher.search(text, k=self.settings.k if k is None else k)
         profile = self.profile(text)
         candidates = self._candidates(hits)
@@ -285,9 +361,10 @@ class Answerer:
             odds, sentence = best or (None, None)  # how the best reading fell short
             return Answer(
                 question, NOT_FOUND, True, score, None, [], [], hits, seconds,
-                reader_odds=odds, sentence_score=sentence, abstain_reason=why,
+                reader_odds=odds, sentence_score=sentence, abstain_reason=why, read_as=read_as,
             )  # fmt: skip
-        return self._compose(question, chosen, score, hits, time.perf_counter() - started)
+        answer = self._compose(question, chosen, score, hits, time.perf_counter() - started)
+        return replace(answer, read_as=read_as)
 
     def profile(self, question: str) -> Question:
         """Content words with their IDF here (the word-overlap half of a sentence's score)."""
@@ -296,7 +373,7 @@ class Answerer:
         stop = _stop_words()
         stems = {t for t in tokenize([question])[0] if t not in stop and len(t) > 1}
         weights = {t: math.log(1 + n / (1 + bm25.df(t))) for t in stems}
-        return Question(question, weights)
+        return Question(question, weights, runs(question))
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         """Sentences of the passages; identical ones (chunk overlap, copied text) are one
@@ -316,9 +393,12 @@ class Answerer:
         index = self.searcher.index
         run: tuple[int, int] | None = None  # the sentence "he", "this", ... refer to
         previous_end = 0
+        asked = ""  # the FAQ question just before this sentence, if it follows one
         lookback = max(0, passage.start - 1_000)  # the sentence before the passage may be it
         for a, b in index.sentences_in(doc.id, lookback, passage.end):
             same_paragraph = "\n\n" not in doc.text[previous_end:a]
+            heading = asked if doc.text.count("\n", previous_end, a) <= 2 else ""
+            asked = doc.text[a:b] if asks(doc.text[a:b]) else ""
             previous_end = b
             if run is None or not same_paragraph or not _PRONOUN_START.match(doc.text[a:b]):
                 run = (a, b)  # a sentence of its own (a new paragraph starts afresh)
@@ -331,6 +411,8 @@ class Answerer:
                 cand.table = True
                 if (row := row_view(doc.text, start, b)) is not None:
                     cand.wording = row.text
+            elif heading:  # a FAQ's answer is scored as about its question
+                cand.wording = f"{heading.strip()} {sentence}"
             page = doc.page_at(start)
             shown = passage if start >= passage.start else replace(passage, start=start, page=page)
             cand.add(Source(doc.path, doc.title, start, b, page, doc.page_at(b - 1)), shown)
@@ -381,7 +463,9 @@ class Answerer:
         for cand in candidates:
             words = set(tokenize([cand.wording or cand.text])[0])
             cand.overlap = sum(v for t, v in question.weights.items() if t in words) / total
-            cand.score = (1 - w) * cand.overlap
+            if conflicts(question.names, cand.wording or cand.text):
+                cand.damping = NAME_CONFLICT  # about a look-alike of what is asked about
+            cand.score = (1 - w) * cand.overlap * cand.damping
         self._encode(question, self._deciding(candidates, spans))
 
     def _encode(self, question: Question, candidates: list[_Candidate]) -> None:
@@ -393,7 +477,7 @@ class Answerer:
         cosines = (vectors[1:] * vectors[0]).sum(axis=1)  # elementwise: no spinning BLAS threads
         w = self.settings.answer_weight_dense
         for cand, cos in zip(candidates, cosines, strict=True):
-            cand.score = float(w * max(cos, 0.0) + (1 - w) * cand.overlap)
+            cand.score = float(w * max(cos, 0.0) + (1 - w) * cand.overlap) * cand.damping
 
     def _deciding(self, candidates: list[_Candidate], spans: list[_Read]) -> list[_Candidate]:
         """The candidates whose full score can change the answer (see ``_score``), in order."""
@@ -450,11 +534,21 @@ class Answerer:
         """
         ranked = self._merge_near_duplicates(sorted(candidates, key=lambda c: -c.score))
         placed = [(read, found) for read in spans if (found := _holder(ranked, read))]
+        if _HOW_TO.match(question.text):
+            return self._choose_steps(ranked, placed)
         if not placed:
             return [], 0.0, "no_span", None
-        read, (cand, n) = max(
-            placed, key=lambda p: p[0].span.score + SENTENCE_WEIGHT * p[1][0].score
-        )
+        titled = self._title_words(question, [c.sources[n][0].title for _, (c, n) in placed])
+
+        def worth(p: tuple[_Read, tuple[_Candidate, int]]) -> float:
+            read, (cand, n) = p
+            topic = titled.get(cand.sources[n][0].title, {})
+            words = set(tokenize([cand.wording or cand.text])[0])
+            share = sum(v for t, v in topic.items() if t not in words)  # said by the title
+            sentence = cand.score + TITLE_SHARE * (1 - self.settings.answer_weight_dense) * share
+            return read.span.score + SENTENCE_WEIGHT * sentence
+
+        read, (cand, n) = max(placed, key=worth)
         odds = read.span.log_odds
         score = answer_score(cand.score, odds, self.settings)
         shown = min(max(score, 0.0), 1.0)  # a threshold in 0..1 decides the same on either
@@ -470,17 +564,44 @@ class Answerer:
         place = cand.sources[0][0]
         cand.text = self._doc_text(place)
         end = min(read.end, place.end)  # a span running past its sentence is cut there
-        cand.entity = (cand.text[read.start - place.start : end - place.start],
-                       read.start - place.start, end - place.start)  # fmt: skip
+        a, b = read.start - place.start, _unpunctuated(cand.text, read.start - place.start,
+                                                       end - place.start)  # fmt: skip
+        cand.entity = (cand.text[a:b], a, b)
         cand.reader = read.span
         if yes_no:
             cand.entity = None  # the sentence answers; no span of it is "the answer"
-        chosen = [cand]
+        return self._with_second(cand, ranked), shown, None, best
+
+    def _with_second(self, cand: _Candidate, ranked: list[_Candidate]) -> list[_Candidate]:
+        """``cand`` and a second sentence nearly as good, if there is one."""
         margin = cand.score - self.settings.answer_margin
         other = next((c for c in ranked if c is not cand and _adds_to(c, cand, margin)), None)
         if other is not None and other.score >= self.settings.min_confidence:
-            chosen.append(other)
-        return chosen, shown, None, best
+            return [cand, other]
+        return [cand]
+
+    def _choose_steps(
+        self, ranked: list[_Candidate], placed: list[tuple[_Read, tuple[_Candidate, int]]]
+    ) -> tuple[list[_Candidate], float, AbstainReason | None, tuple[float, float] | None]:
+        """``_choose`` for "How do I …?": the answer is an instruction, a whole sentence
+        that a reader trained to point at names and numbers finds no span in ("Hold the Mode
+        and Back buttons together for 10 seconds"). The best scoring sentence that does not
+        itself ask is the answer, with no short answer; a span the reader found in it adds
+        its log-odds to the answer score, as for any answer."""
+        cand = next((c for c in ranked if not asks(c.text) and not c.table), None)
+        if cand is None:
+            return [], 0.0, "no_span", None
+        inside = [(read, n) for read, (c, n) in placed if c is cand]
+        read, n = max(inside, key=lambda rn: rn[0].span.score, default=(None, 0))
+        odds = read.span.log_odds if read is not None else 0.0
+        score = answer_score(cand.score, odds, self.settings)
+        shown = min(max(score, 0.0), 1.0)
+        if score < self.settings.min_confidence:
+            return [], shown, "low_score", (odds, cand.score)
+        cand.sources.insert(0, cand.sources.pop(n))
+        cand.text = self._doc_text(cand.sources[0][0])
+        cand.reader = read.span if read is not None else None
+        return self._with_second(cand, ranked), shown, None, (odds, cand.score)
 
     def _with_reply(self, place: Source) -> Source:
         """``place`` with the bare "Yes." or "No." just before it, which answers a yes/no
@@ -490,6 +611,20 @@ class Answerer:
         if reply is None:
             return place
         return replace(place, start=reply.start(1), page=doc.page_at(reply.start(1)))
+
+    @staticmethod
+    def _title_words(question: Question, titles: list[str]) -> dict[str, dict[str, float]]:
+        """The question's words each title holds, with their share of the question's
+        weight, for titles that are headlines (``_HEADLINE``); a sentence is about what its
+        document's headline says ("The airline's chief executive, Daniel Okafor" under
+        "Kestrel Aviation unveils …" answers who heads Kestrel Aviation)."""
+        total = sum(question.weights.values()) or 1.0
+        out: dict[str, dict[str, float]] = {}
+        for title in set(titles):
+            if _HEADLINE.fullmatch(title):
+                words = set(tokenize([title])[0])
+                out[title] = {t: v / total for t, v in question.weights.items() if t in words}
+        return out
 
     def _doc_text(self, place: Source) -> str:
         """The exact document text at ``place`` (a candidate's wording may be another copy's)."""

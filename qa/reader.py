@@ -26,6 +26,7 @@ from qa import tables
 from qa.bm25 import tokenize
 from qa.config import ConfigError, Settings
 from qa.embedding import effective_precision
+from qa.names import AUXILIARIES, WH_WORDS, words_of_names
 
 if TYPE_CHECKING:
     import torch
@@ -214,12 +215,6 @@ def decode(
     )
 
 
-#: the words a question opens with, for every rule that tells a question from a statement
-#: (``retrieval.is_question``, yes/no answers, asking sentences): wh-words, and auxiliaries
-WH_WORDS = "what|which|who|whom|whose|when|where|why|how"
-AUXILIARIES = (
-    "is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had"
-)
 _WORDS = re.compile(r"\w+(?:[.,]\d+)*")  # a word, or a number with its decimals ("2.4")
 _DECIMAL = re.compile(r"\d[.,]\d")
 
@@ -298,7 +293,7 @@ def _named_rows(question: str, text: str, rows: list[tables.Line]) -> list[table
     question gives must come with the rest of that name: "Quinn Sato" does not name the row
     of "Quinn Petrov" (an audit got Quinn Petrov's room for a person not in the table)."""
     asked = _terms(question)
-    names = _name_words(question)
+    names = words_of_names(question, numbers=False)  # "Kerrow Lock 9" names Lock 9's row
     words = [_terms(text[row.start : row.end]) for row in rows]
     seen = Counter(w for row in words for w in row)
     rare = max(2.0, len(rows) / 2)
@@ -321,23 +316,6 @@ def _quoted_cells(folded_question: str, text: str, row: tables.Line) -> set[str]
     return out
 
 
-#: a name in a question: capitalised words in a row ("Quinn Sato", "Ostra Valley Rangers")
-_NAME = re.compile(r"[A-Z][\w’'-]*(?:[ \t]+[A-Z][\w’'-]*)*")
-_NOT_NAMES = re.compile(rf"(?:{WH_WORDS}|{AUXILIARIES}|mr|mrs|ms|dr|prof)", re.IGNORECASE)
-
-
-def _name_words(question: str) -> dict[str, set[str]]:
-    """Each word of a name in the question, mapped to the words of that whole name (the
-    question's first word and titles such as "Dr" are not part of one)."""
-    out: dict[str, set[str]] = {}
-    for match in _NAME.finditer(question):
-        kept = [w for w in match.group().split() if not _NOT_NAMES.fullmatch(w.rstrip("."))]
-        words = _terms(re.sub(r"[’']s\b", "", " ".join(kept)))
-        for word in words:
-            out[word] = words
-    return out
-
-
 def _terms(text: str) -> set[str]:
     """Stemmed words, a decimal number kept whole: "3.1" is not the "3" of "Lock 3"."""
     words = _WORDS.findall(text.casefold())
@@ -353,6 +331,12 @@ _ASKING = re.compile(
     rf"(?:{WH_WORDS}|{AUXILIARIES})\b[^.!?\n]{{0,300}}\?[*_\"”')\]]*",
     re.MULTILINE | re.IGNORECASE,
 )
+
+
+def asks(sentence: str) -> bool:
+    """Whether ``sentence`` is a question (a FAQ's heading, "**Q: Can I …?**")."""
+    found = _ASKING.match(sentence)
+    return found is not None and found.end() >= len(sentence.rstrip())
 
 
 def _prose(passage: str, start: int, table: Sequence[tuple[int, int]] = ()) -> View:

@@ -27,7 +27,7 @@ from qa.evaluation import squad_em_f1
 from qa.index import Index
 from qa.reader import Reader, Span
 from qa.retrieval import QueryError, Source
-from tests.conftest import ROOT, run_qa, seeds_qa
+from tests.conftest import DATA, ROOT, run_qa, seeds_qa
 
 QUESTIONS = seeds_qa()
 ANSWERABLE = [q for q in QUESTIONS if q["answers"]]
@@ -490,6 +490,23 @@ def test_a_document_title_is_not_quoted_as_a_second_sentence(tmp_path: Path) -> 
     assert "1989" in answer.text and "Lighthouse of Kerrow [" not in answer.text, answer.text
 
 
+def test_a_heading_is_never_a_second_sentence() -> None:
+    """Found by an audit: section headings ("Leakage and the network") and title lines
+    ("Corvala Water Trust — Annual Report 2024") of a PDF were quoted as second sentences:
+    they share the question's words but answer nothing. A second sentence ends as one does."""
+    from qa.answer import _adds_to, _Candidate
+
+    def cand(text: str, start: int) -> _Candidate:
+        place = Source("report.pdf", "Corvala Water Trust — Annual Report 2024", start, start + 9)
+        return _Candidate(text, [(place, place)], score=0.9)
+
+    best = cand("Leakage fell by 11 percent during the year.", 0)
+    for heading in ["Leakage and the network", "Corvala Water Trust — Annual Report 2024"]:
+        assert not _adds_to(cand(heading, 100), best, 0.5)
+    assert _adds_to(cand("Acoustic sensors found 2,300 leaks in the mains.", 100), best, 0.5)
+    assert _adds_to(cand('The chair said it was "a turning point."', 100), best, 0.5)
+
+
 CANAL = """<html><head><title>Kerrow Canal locks</title></head><body>
 <nav><a href="/">Home</a> | <a href="/about">About</a></nav>
 <h1>Kerrow Canal locks</h1>
@@ -652,3 +669,79 @@ def test_a_yes_no_answer_keeps_the_bare_yes_or_no_before_its_sentence(tmp_path: 
     assert off.sentences[0].text.startswith("Yes.\nThe hot plate switches off")
     what = answerer(Settings(index_dir=tmp_path / "index")).ask("What does the BrewMate take?")
     assert what.sentences[0].text.startswith("The BrewMate 300")  # not a yes/no question
+
+
+@pytest.mark.parametrize(
+    ("span", "shown"),
+    [
+        ("room 204.", "room 204"),
+        ("Dock Street.", "Dock Street"),
+        ("in Kabul,", "in Kabul"),
+        ("the U.S.", "the U.S."),
+        ("Apple Inc.", "Apple Inc."),
+        ("1,000 watts", "1,000 watts"),
+        ("-\\|-`", "-\\|-"),  # an audit: a backtick the span does not open
+        ("`ls -l`", "`ls -l`"),
+        ("the UK)", "the UK"),
+        ("f(x)", "f(x)"),
+    ],
+)
+def test_a_short_answer_drops_the_sentence_punctuation_it_ends_on(span: str, shown: str) -> None:
+    """Found by a test of misspelt questions: the reader's span "room 204." kept the sentence's
+    full stop. An abbreviation's stop stays."""
+    from qa.answer import _unpunctuated
+
+    text = f"It is {span} Then more."
+    start = text.index(span)
+    assert text[start : _unpunctuated(text, start, start + len(span))] == shown
+
+
+@pytest.mark.slow
+def test_look_alike_names_and_headlines_pick_the_right_article(tmp_path: Path) -> None:
+    """Found by an audit on two news articles about look-alikes (tests/data/lookalikes,
+    written by the audit): "Who is the chief executive of Kestrel Aviation?" was answered with
+    the van maker Kestrel Motors' chief executive, and "Who opened the battery plant in
+    Leeds?" with the airline's aside that it is not related to the van maker. A sentence
+    naming a look-alike of the asked-about name now scores less (NAME_CONFLICT), and a
+    sentence is credited with the question's words its article's headline holds
+    (TITLE_SHARE): each fix answers one of the two."""
+    from qa.answer import answerer
+
+    files = {p.name: p.read_text(encoding="utf-8") for p in (DATA / "lookalikes").iterdir()}
+    answer, index = _ask_corpus(tmp_path, files, "Who is the chief executive of Kestrel Aviation?")
+    assert answer.short_answer == "Daniel Okafor", answer.text
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    for question, short in [
+        ("Who opened the battery plant in Leeds?", "Anna Whitfield"),
+        ("Who is the chief executive of Kestrel Motors?", "Daniel Hart"),
+        ("When was Kestrel Aviation founded?", "1998"),
+    ]:
+        answer = asker.ask(question)
+        check_citations(answer, index)
+        assert answer.short_answer == short, (question, answer.text)
+
+
+@pytest.mark.slow
+def test_a_how_do_i_question_is_answered_by_its_instruction(tmp_path: Path) -> None:
+    """Found by an audit of a manual's FAQ: "How do I reset the thermostat to factory
+    settings?" was "not found", though its answer sits under that very question: the reader
+    finds no span in an instruction, and the instruction shares few words with the question.
+    A FAQ answer is now scored with its question, and a "How do I …?" question is answered
+    by the best sentence, with no short answer."""
+    faq = (
+        "# Thermostat FAQ\n\n**How do I reset the thermostat to factory settings?**\n"
+        "Hold the Mode and Back buttons together for 10 seconds, until the screen shows "
+        '"rSt". Your schedules will be erased.\n\n**Can I use it with a heat pump?**\n'
+        "Yes, with the Hub set to heat-pump mode.\n\nThe thermostat runs on two AA batteries.\n"
+    )
+    answer, index = _ask_corpus(
+        tmp_path, {"faq.md": faq}, "How do I reset the thermostat to factory settings?"
+    )
+    assert answer.sentences[0].text.startswith("Hold the Mode and Back buttons"), answer.text
+    assert answer.short_answer is None and not answer.abstained
+    from qa.answer import answerer
+
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    assert asker.ask("How do I replace the fuse in the boiler?").abstained
+    batteries = asker.ask("How many batteries does the thermostat take?")
+    assert batteries.short_answer is not None and "two" in batteries.short_answer

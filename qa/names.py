@@ -1,0 +1,78 @@
+"""Names in a question or a sentence: runs of capitalised words ("Kestrel Aviation", "Quinn
+Petrov", "Super Bowl 50"), as sets of stemmed words.
+
+News and tables name look-alikes: Kestrel Aviation and Kestrel Motors, Daniel Hart and Peter
+Hart. A sentence about "Kestrel Motors" shares the word "Kestrel" with a question about
+"Kestrel Aviation", which is how an audit got the van maker's chief executive as the
+airline's. ``conflicts`` tells such a sentence from one that names the asked-about entity.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.bm25 import tokenize
+
+WH_WORDS = "what|which|who|whom|whose|when|where|why|how"
+AUXILIARIES = (
+    "is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had"
+)
+#: a capitalised word ("O'Neill", "Mercedes-Benz", "U.S."), or a number ("50", "2,310")
+_TOKEN = re.compile(r"[A-Z][\w’'.-]*\w|[A-Z]|\d[\d,.]*\d|\d")
+_POSSESSIVE = re.compile(r"['’]s?$")
+#: capitalised for the sentence or as a title, not as part of a name
+_NOT_NAMES = frozenset((f"{WH_WORDS}|{AUXILIARIES}|mr|mrs|ms|dr|prof").split("|"))
+
+
+def runs(text: str, numbers: bool = True) -> list[set[str]]:
+    """The names of ``text``: capitalised words in a row, separated by spaces only, with a
+    number that follows one ("Lock 9"; not with ``numbers`` off); a possessive ends a name
+    ("the Broncos' Peyton Manning" is two). Stop words, question words and titles are
+    dropped."""
+    found: list[list[str]] = []
+    current: list[str] = []
+    last = -1
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        goes_on = bool(current) and text[last : m.start()].strip(" \t") == "" and m.start() > last
+        goes_on = goes_on and not _POSSESSIVE.search(current[-1])
+        if word[0].isdigit() and not (goes_on and numbers):
+            if current:
+                found.append(current)
+            current = []
+        elif goes_on:
+            current.append(word)
+        else:
+            if current:
+                found.append(current)
+            current = [word]
+        last = m.end()
+    if current:
+        found.append(current)
+    out = []
+    for words in found:
+        kept = [_POSSESSIVE.sub("", w) for w in words if w.lower().rstrip(".") not in _NOT_NAMES]
+        terms = set(tokenize([" ".join(kept)])[0])
+        if terms:
+            out.append(terms)
+    return out
+
+
+def words_of_names(text: str, numbers: bool = True) -> dict[str, set[str]]:
+    """Each word of a name in ``text``, mapped to the words of that whole name."""
+    return {word: name for name in runs(text, numbers) for word in name}
+
+
+def conflicts(question_names: list[set[str]], sentence: str) -> bool:
+    """Whether ``sentence`` names a look-alike of a name the question gives, and not that
+    name itself: "Kestrel Motors" for "Kestrel Aviation" (they share a word, and neither
+    name holds the other; "Kestrel" alone, or "Kestrel Aviation Ltd", is no look-alike)."""
+    if not question_names:
+        return False
+    names = runs(sentence)
+    for asked in question_names:
+        if any(asked <= name for name in names):
+            continue
+        if any(asked & name and not name <= asked for name in names):
+            return True
+    return False

@@ -1,0 +1,38 @@
+"""Names in questions and sentences, and look-alikes of them (qa.names)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.names import conflicts, runs, words_of_names
+
+
+def test_names_are_runs_of_capitalised_words() -> None:
+    assert runs("Who is the chief executive of Kestrel Aviation?") == [{"kestrel", "aviat"}]
+    assert runs("The Broncos' Peyton Manning won Super Bowl 50.") == [
+        {"bronco"}, {"peyton", "man"}, {"super", "bowl", "50"}
+    ]  # fmt: skip
+    assert runs("What is Dr Quinn Petrov's room?") == [{"quinn", "petrov"}]
+    assert runs("When was Lock 9 built?", numbers=False) == [{"lock"}]
+    assert words_of_names("Is it Quinn Sato?")["quinn"] == {"quinn", "sato"}
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "conflict"),
+    [
+        # found by an audit: the van maker's chief executive given as the airline's
+        ("Who heads Kestrel Aviation?", "Daniel Hart, chief executive of Kestrel Motors.", True),
+        ("Who heads Kestrel Aviation?", "The airline's chief executive, Daniel Okafor.", False),
+        ("Who heads Kestrel Aviation?", "Kestrel Aviation is not Kestrel Motors.", False),
+        ("Who heads Kestrel?", "Daniel Hart, the chief executive of Kestrel Motors.", False),
+        ("Who heads Kestrel Aviation?", "Kestrel said it would grow.", False),
+        ("When did Peter Hart speak?", "Daniel Hart spoke on Tuesday.", True),
+        ("Which room is Quinn Sato in?", "Quinn Petrov is in room 204.", True),
+        ("What did Super Bowl 50 cost?", "Super Bowl XLIX cost more.", True),
+        ("Where is Leeds?", "Leeds is in Yorkshire.", False),
+    ],
+)
+def test_a_sentence_naming_a_look_alike_conflicts(
+    question: str, sentence: str, conflict: bool
+) -> None:
+    assert conflicts(runs(question), sentence) is conflict
