@@ -19,7 +19,7 @@ from qa.evaluation import (
     format_table,
 )
 from qa.index import Index, IndexProblem, build
-from qa.retrieval import Hit, QueryError, open_searcher, say
+from qa.retrieval import Hit, QueryError, clean_query, open_searcher, say
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -226,15 +226,20 @@ def cmd_search(args: argparse.Namespace) -> int:
     searcher = open_searcher(settings)
     hits = searcher.search(args.query, k=settings.k)
     _warn_changed(searcher.index, [s.path for h in hits for s in h.sources])
+    asked = clean_query(args.query)
+    read_as = corrected if (corrected := searcher.read_as(asked)) != asked else None
     if args.json:
         out = {
             "query": args.query,
+            "read_as": read_as,
             "k": settings.k,
             "index_dir": str(settings.index_dir),
             "hits": [h.to_json() for h in hits],
         }
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
+        if read_as:
+            print(f"(read as: {read_as})\n")
         print("\n\n".join(_format_hit(h) for h in hits) if hits else "no passages in the index")
     return 0
 
@@ -249,6 +254,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
         return 0
+    if answer.read_as:
+        print(f"(read as: {answer.read_as})\n")
     print(answer.text)
     if answer.short_answer:  # a PDF's answer may hold a line break: "5.3\nmillion euros"
         short = " ".join(answer.short_answer.split())
@@ -256,6 +263,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     elif not answer.abstained:  # a yes/no question: the sentence is the answer
         print(f"\n(confidence {answer.confidence:.2f})")
     if answer.abstained:
+        print(answer.why_not_found(settings.min_confidence))
         print("\nclosest passages:" if answer.hits else "")
         for hit in answer.hits[:3]:
             print(_format_hit(hit))
@@ -368,7 +376,10 @@ def _format_hit(hit: Hit) -> str:
         f"{s.path}:{s.start}-{s.end}{_pages(s.page, s.page_end)}" for s in hit.sources
     )
     title = hit.sources[0].title if hit.sources else ""
-    return f"{hit.rank}. [{hit.score:.3f}] {where}  — {title}\n   {hit.text}"
+    # a reranked passage is ordered by the reader's log-odds that it answers (+: it does)
+    reader = hit.scores.get("reader")
+    score = f"reader {reader:+.2f}" if reader is not None else f"match {hit.score:.3f}"
+    return f"{hit.rank}. [{score}] {where}  — {title}\n   {hit.text}"
 
 
 COMMANDS = {

@@ -104,34 +104,17 @@ def _cite(n: int) -> str:
     return f'<a class="qa-cite" data-n="{n}" href="#qa-cite-{n}">[{n}]</a>'
 
 
-def _apart(score: float, threshold: float) -> tuple[str, str]:
-    """Both numbers with the fewest decimals (2 to 4) that show them differ: "scored 0.53,
-    below the 0.53" would contradict itself (0.5261 against 0.5275)."""
-    for digits in (2, 3, 4):
-        a, b = f"{score:.{digits}f}", f"{threshold:.{digits}f}"
-        if a != b:
-            break
-    return a, b
-
-
 def _asked(answer: Answer) -> str:
     """The question this answer is to (the box may have been edited since)."""
-    return f'<p class="qa-file qa-asked">{_e(answer.question.strip())}</p>'
+    read = ""
+    if answer.read_as:  # a misspelt word was read as the documents' nearest word
+        read = f' <span class="qa-read-as">(read as: {_e(answer.read_as)})</span>'
+    return f'<p class="qa-file qa-asked">{_e(answer.question.strip())}{read}</p>'
 
 
 def render_answer(answer: Answer, min_confidence: float) -> str:
     if answer.abstained:  # say how close the best reading came, not that nothing answers
-        got, needs = _apart(answer.confidence, min_confidence)
-        scored = f"the best answer read in them scored {got}"
-        why = {
-            "no_span": "the reader found no answer in them",
-            "low_score": f"{scored}, below the {needs} an answer needs",
-            "low_odds": f"{scored} (an answer needs {needs}), but the reader "
-            'judged "no answer here" more likely than the answer it found',
-        }.get(answer.abstain_reason or "")
-        closest = f"The closest passages are listed below; {why}." if why else ""
-        if answer.abstain_reason == "no_passages":
-            closest = "No passage of the index matched the question."
+        closest = _e(answer.why_not_found(min_confidence))
         return (
             f'<div class="qa-answer qa-notfound">{_asked(answer)}<p><strong>Not found in these '
             f"documents.</strong></p><p>{closest}</p></div>"

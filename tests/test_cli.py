@@ -30,7 +30,7 @@ def test_search_json_schema(seeds_settings: Settings) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert set(out) == {"query", "k", "index_dir", "hits"}
+    assert set(out) == {"query", "read_as", "k", "index_dir", "hits"} and out["read_as"] is None
     assert out["k"] == 3 and len(out["hits"]) == 3
     for rank, hit in enumerate(out["hits"], 1):
         assert set(hit) == {"rank", "score", "text", "chunk_id", "sources", "scores"}
@@ -207,3 +207,17 @@ def test_a_file_changed_since_indexing_is_said(
     capsys.readouterr()
     assert main(["search", "tides moon", "-k", "2", "--index-dir", ix]) == 0
     assert "changed since" not in capsys.readouterr().err
+
+
+def test_an_abstention_says_how_close_it_came(seeds_settings: Settings) -> None:
+    """Found by an audit: `qa ask` printed "Not found" and passages scored "[-7.194]" with no
+    word on why or what the numbers are. It says how close the best reading came, as the UI
+    does, and labels the passages' scores."""
+    proc = run_qa(
+        "ask", "What is the capital of Australia?", "--index-dir", str(seeds_settings.index_dir)
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "Not found in these documents."
+    assert lines[1].startswith("The closest passages are listed below; ")
+    assert any(line.startswith("1. [reader ") or line.startswith("1. [match ") for line in lines)

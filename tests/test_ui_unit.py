@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from qa.answer import NOT_FOUND, Answer, AnswerSentence, Citation
+from qa.answer import apart as _apart
 from qa.documents import Document
 from qa.retrieval import Source
-from qa.ui import App, _apart, render_answer, render_sources, safe_name
+from qa.ui import App, render_answer, render_sources, safe_name
 
 
 @pytest.mark.parametrize(
