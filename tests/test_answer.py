@@ -734,7 +734,7 @@ def test_a_how_do_i_question_is_answered_by_its_instruction(tmp_path: Path) -> N
         '"rSt". Your schedules will be erased.\n\n**Can I use it with a heat pump?**\n'
         "Yes, with the Hub set to heat-pump mode.\n\nThe thermostat runs on two AA batteries.\n"
     )
-    answer, index = _ask_corpus(
+    answer, _ = _ask_corpus(
         tmp_path, {"faq.md": faq}, "How do I reset the thermostat to factory settings?"
     )
     assert answer.sentences[0].text.startswith("Hold the Mode and Back buttons"), answer.text

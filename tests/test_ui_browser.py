@@ -171,6 +171,16 @@ def test_enter_submits_and_unanswerable_says_not_found(page) -> None:  # type: i
     assert page.locator("#qa-answer a.qa-cite").count() == 0
 
 
+def test_a_misspelt_question_is_answered_and_shown_as_read(page) -> None:  # type: ignore[no-untyped-def]
+    """Found by an audit: a typo in the key word made the answer "not found". The page
+    answers and shows the question as it was read."""
+    ask(page, "Who was known as the Lion of Panjsihr?")
+    asked = page.locator("#qa-answer .qa-asked").inner_text()
+    assert "(read as: Who was known as the Lion of Panjshir?)" in asked
+    assert "Not found" not in page.locator("#qa-answer").inner_text()
+    assert page.locator("#qa-answer a.qa-cite").count() >= 1
+
+
 def test_a_question_asked_while_one_runs_is_the_one_answered(page) -> None:  # type: ignore[no-untyped-def]
     """Enter twice in quick succession: the answer shown is the second question's."""
     box = page.locator("#qa-question textarea")
