@@ -52,12 +52,13 @@ _WORD = re.compile(r"\w+")
 #: choice ("Is it the jug or the base?"): the reader can only point at words, and the words
 #: it points at ("the base") would read as the answer. Such an answer is its sentence.
 _YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})(?:n't)?\b(?!.*\b(?:{WH_WORDS}|or)\b)", re.IGNORECASE)
-#: a bare reply ending just where a sentence starts: "No." on its own line or sentence
-_REPLY = re.compile(
-    r"(?:^|(?<=[.!?\n])[ \t]*)\b((?:yes|no)[.!])[ \t\n]*$", re.IGNORECASE | re.MULTILINE
-)
+#: a bare reply that starts its line and ends where the sentence starts ("No. The jug …",
+#: "Yes.\nThe plate …"); not one that answered the question before it on its line
+_REPLY = re.compile(r"^[ \t]*((?:yes|no)[.!])[ \t]*\n?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 #: a question asking for steps to follow: "How do I reset …?", "How can we book …?", "How to …"
-_HOW_TO = re.compile(r"^\W*how\s+(?:(?:do|can|should)\s+(?:i|we|you)|to)\b", re.IGNORECASE)
+_HOW_TO = re.compile(
+    r"^\W*how\s+(?:(?:do|can|should)\s+(?:i|we|you)(?!\s+(?:know|tell)\b)|to)\b", re.IGNORECASE
+)
 _PRONOUN_START = re.compile(
     r"^\W*(he|she|they|it|this|these|that|those|his|her|their|its)\b", re.IGNORECASE
 )
@@ -234,11 +235,11 @@ def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | N
 
 #: what ends a span but not its answer: the sentence's full stop after a number or a word
 #: ("room 204." is "room 204"), a comma, a colon; not the stop of "U.S." or "Inc."
-_TRAILING = re.compile(r"(?:(?<=\d)|(?<=[a-z]{3}))\.$|[,;:]$")
+_TRAILING = re.compile(r"(?:(?<=\d)|(?<=[a-zß-öø-ÿ]{3}))\.$|[,;:]$")
 
 
 #: a closing mark and what opens it: one the span does not open is not part of it
-_CLOSERS = {'"': '"', "”": "“", "’": "‘", "`": "`", ")": "(", "]": "["}
+_CLOSERS = {'"': '"', "”": "“", "`": "`", ")": "(", "]": "["}  # not ’: "the Joneses’"
 
 
 def _unopened(span: str, opener: str, closer: str) -> bool:
@@ -373,7 +374,7 @@ class Answerer:
         stop = _stop_words()
         stems = {t for t in tokenize([question])[0] if t not in stop and len(t) > 1}
         weights = {t: math.log(1 + n / (1 + bm25.df(t))) for t in stems}
-        return Question(question, weights, runs(question))
+        return Question(question, weights, runs(question, question=True))
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         """Sentences of the passages; identical ones (chunk overlap, copied text) are one

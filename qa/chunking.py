@@ -245,6 +245,9 @@ def _table_rows(previous: str, line: str) -> bool:
     "joined in 2019, would … our 2,310") are not rows."""
     if any(c in previous or c in line for c in "|\t"):
         return True
+    if ", " not in previous and ", " not in line:  # "flour,500,120": commas are fields
+        commas = previous.count(",")
+        return commas >= 2 and line.count(",") == commas
     fields = [_FIELD_COMMA.split(text) for text in (previous, line)]
     if len(fields[0]) < 3 or len(fields[1]) != len(fields[0]):
         return False

@@ -15,7 +15,6 @@ import os
 import re
 import stat
 import sys
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -343,43 +342,62 @@ _GAP = re.compile(r"(?<=\S)( +)(?=\S)")
 def _unjustified(text: str) -> str:
     """``text`` with the widened spaces of justified lines as single ones: pypdf gives
     "Fens.  This  report  covers  the  year", which spaCy did not split into sentences and
-    answers kept ("40  percent"). A line is justified when it has four gaps or more, some
-    of two spaces and none wider than three; a table's wider columns are left alone."""
+    answers kept ("40  percent"). A line is justified when it has four gaps or more, each
+    of two or three spaces; a table's columns ("Lock 9  3.1 m  1801"), where some gaps are
+    single spaces and others wider, are left alone."""
     lines = text.split("\n")
     for n, line in enumerate(lines):
         gaps = [len(g) for g in _GAP.findall(line)]
-        if len(gaps) >= 4 and max(gaps) in (2, 3):
+        if len(gaps) >= 4 and all(g in (2, 3) for g in gaps):
             lines[n] = _GAP.sub(" ", line)
     return "\n".join(lines)
 
 
 def _without_running_lines(texts: list[str]) -> list[str]:
     """Each page without its running header and footer: a line among the first or last two
-    of a page whose wording (page numbers aside) starts or ends half the pages or more, at
-    least two. Left in, "Annual report 2024 — page 3" sat inside the sentence that ran over
-    the page break, which then read and was cited as two."""
+    of a page whose wording starts or ends half the pages or more (at least two), its
+    numbers the same on every page or counting the pages ("page 3", "3 of 10"). Left in,
+    "Annual report 2024 — page 3" sat inside the sentence that ran over the page break,
+    which then read and was cited as two. A table's rows, whose numbers change otherwise
+    ("Lock 5 2.1 1798"), are no running line; the first page keeps its header lines, the
+    document's title as often as not."""
     if len(texts) < 2:
         return texts
     pages = [t.split("\n") for t in texts]
-
-    def key(line: str) -> str:
-        return _DIGITS.sub("#", " ".join(line.split()).casefold())
-
-    tops: Counter[str] = Counter()
-    bottoms: Counter[str] = Counter()
-    for lines in pages:
-        tops.update({key(line) for line in lines[:2] if line.strip()})
-        bottoms.update({key(line) for line in lines[-2:] if line.strip()})
+    edges = [(n, line) for n, lines in enumerate(pages) for line in lines[:2] + lines[-2:]]
+    seen: dict[str, list[tuple[int, list[int]]]] = {}
+    for n, line in edges:
+        shape = _DIGITS.sub("#", " ".join(line.split()).casefold())
+        if shape.strip() and n not in {m for m, _ in seen.get(shape, [])}:
+            seen.setdefault(shape, []).append((n, [int(d) for d in _DIGITS.findall(line)]))
     need = max(2, (len(pages) + 1) // 2)
+    running = {shape for shape, found in seen.items() if len(found) >= need and _paged(found)}
+
+    def chrome(line: str) -> bool:
+        return _DIGITS.sub("#", " ".join(line.split()).casefold()) in running
+
     out = []
-    for lines in pages:
+    for n, lines in enumerate(pages):
         for _ in range(2):
-            if lines and tops[key(lines[0])] >= need and key(lines[0]):
+            if n and lines and chrome(lines[0]):
                 lines = lines[1:]
-            if lines and bottoms[key(lines[-1])] >= need and key(lines[-1]):
+            if lines and chrome(lines[-1]):
                 lines = lines[:-1]
         out.append("\n".join(lines).strip())
     return out if any(out) else texts  # all chrome: keep what there is
+
+
+def _paged(found: list[tuple[int, list[int]]]) -> bool:
+    """Whether each number of a line repeated on several pages is the same on every page or
+    moves with the page (page n shows n + a constant)."""
+    if len({len(numbers) for _, numbers in found}) != 1:
+        return False
+    for column in zip(*(numbers for _, numbers in found), strict=True):
+        same = len(set(column)) == 1
+        counting = len({value - n for value, (n, _) in zip(column, found, strict=True)}) == 1
+        if not (same or counting):
+            return False
+    return True
 
 
 def _content_hash(data: bytes = b"") -> hashlib.blake2b:

@@ -119,6 +119,19 @@ def signature(settings: Settings, model: ModelIdentity) -> dict[str, Any]:
     }
 
 
+def differences(manifest: dict[str, Any], settings: Settings, model: ModelIdentity) -> list[str]:
+    """How an index's manifest differs from what ``settings`` and ``model`` build ([]: none)."""
+    built = manifest.get("signature", {})
+    wanted = signature(settings, model)
+    if built.get("model_hash") == model.hash:  # the same weights under another path
+        wanted["model"] = built.get("model")
+    return [
+        f"{key} {built.get(key)!r} vs now {value!r}"
+        for key, value in wanted.items()
+        if built.get(key) != value
+    ]
+
+
 @dataclass
 class Index:
     """An opened index: documents, chunks and vectors, addressed by stable chunk ids."""
@@ -181,15 +194,7 @@ class Index:
 
     def check(self, settings: Settings, model: ModelIdentity) -> None:
         """Raise :class:`IndexMismatch` unless this index fits ``settings`` and ``model``."""
-        built = self.manifest["signature"]
-        wanted = signature(settings, model)
-        if built.get("model_hash") == model.hash:  # the same weights under another path
-            wanted["model"] = built.get("model")
-        diffs = [
-            f"{key} {built.get(key)!r} vs now {value!r}"
-            for key, value in wanted.items()
-            if built.get(key) != value
-        ]
+        diffs = differences(self.manifest, settings, model)
         if diffs:
             raise IndexMismatch(self.path, diffs, self.manifest.get("source", {}))
 

@@ -21,14 +21,50 @@ AUXILIARIES = (
 _TOKEN = re.compile(r"[A-Z][\w’'.-]*\w|[A-Z]|\d[\d,.]*\d|\d")
 _POSSESSIVE = re.compile(r"['’]s?$")
 #: capitalised for the sentence or as a title, not as part of a name
-_NOT_NAMES = frozenset((f"{WH_WORDS}|{AUXILIARIES}|mr|mrs|ms|dr|prof").split("|"))
+_NOT_NAMES = frozenset(
+    f"{WH_WORDS}|{AUXILIARIES}|mr|mrs|ms|dr|prof|professor|doctor|sir|dame|lady|lord|captain"
+    "|president|mayor|chair|chairman|chairwoman".split("|")
+)
+#: words a title-cased text capitalises and running text does not
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "and",
+        "or",
+        "by",
+        "from",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+    ]
+)
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
 
 
-def runs(text: str, numbers: bool = True) -> list[set[str]]:
+def runs(text: str, numbers: bool = True, question: bool = False) -> list[set[str]]:
     """The names of ``text``: capitalised words in a row, separated by spaces only, with a
     number that follows one ("Lock 9"; not with ``numbers`` off); a possessive ends a name
     ("the Broncos' Peyton Manning" is two). Stop words, question words and titles are
-    dropped."""
+    dropped, and so is a ``question``'s first word ("Give Ada Sato's room"). Text in
+    capitals or in title case ("What Room Is Ada In?") names nothing: there is no telling
+    its names from its other words."""
+    words = _WORD.findall(text)
+    small = [w for w in words[1:] if w.lower() in _SMALL_WORDS]
+    if text.isupper() or (small and all(w[0].isupper() for w in small)):
+        return []
+    if question and words:
+        first = text.index(words[0])
+        text = text[:first] + words[0].lower() + text[first + len(words[0]) :]
     found: list[list[str]] = []
     current: list[str] = []
     last = -1
@@ -59,8 +95,8 @@ def runs(text: str, numbers: bool = True) -> list[set[str]]:
 
 
 def words_of_names(text: str, numbers: bool = True) -> dict[str, set[str]]:
-    """Each word of a name in ``text``, mapped to the words of that whole name."""
-    return {word: name for name in runs(text, numbers) for word in name}
+    """Each word of a name in the question ``text``, mapped to the words of that name."""
+    return {word: name for name in runs(text, numbers, question=True) for word in name}
 
 
 def conflicts(question_names: list[set[str]], sentence: str) -> bool:
@@ -70,9 +106,12 @@ def conflicts(question_names: list[set[str]], sentence: str) -> bool:
     if not question_names:
         return False
     names = runs(sentence)
+    # a name the question gives, or a part or a longer form of one, is no look-alike
+    # ("Peter Hart" in "Did Peter Hart work with Daniel Hart?")
+    others = [n for n in names if not any(n <= q or q <= n for q in question_names)]
     for asked in question_names:
         if any(asked <= name for name in names):
             continue
-        if any(asked & name and not name <= asked for name in names):
+        if any(asked & name for name in others):
             return True
     return False

@@ -281,7 +281,7 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
     if question is not None:
         rows = _named_rows(question, text, rows)
     out = [view for row in rows if (view := _row_view(text, row)) is not None]
-    table = [(max(0, ln.start - start), ln.end - start) for ln in lines]
+    table = [(max(0, ln.start - start), min(ln.end, end) - start) for ln in lines]
     prose = _prose(passage, start, table)
     told = any(o >= 0 and not passage[i].isspace() for i, o in enumerate(prose.origin))
     return ([prose] if told else []) + out

@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,17 @@ class Hit:
         }
 
 
+@lru_cache(maxsize=4)
+def whole_words(model_dir: Path) -> frozenset[str]:
+    """The embedding model's vocabulary entries that are whole lower-case words (WordPiece's
+    ``vocab.txt``): words a question may hold that no document does, and that are right."""
+    vocab = model_dir / "vocab.txt"
+    if not vocab.is_file():
+        return frozenset()
+    lines = vocab.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
+
+
 def clean_query(query: str) -> str:
     """The question as the model should see it, or a :class:`QueryError` saying why not."""
     if not isinstance(query, str):
@@ -146,7 +158,8 @@ class Searcher:
         if not self.settings.spelling:
             return question
         if self._speller is None:
-            self._speller = Speller.of(doc.text for doc in self.index.documents.values())
+            texts = (doc.text for doc in self.index.documents.values())
+            self._speller = Speller.of(texts, whole_words(self.embedder.model_dir))
         return self._speller.correct(question)
 
     @classmethod

@@ -6,14 +6,16 @@ document holds, whose stem no document holds either, and that is one edit (a let
 dropped, changed, or two swapped) from a word the documents do hold, is read as that word:
 the most frequent one, when one is clearly the most frequent. Nothing else is touched: a
 word the documents hold is never changed, nor one that is a form of one ("teams" for
-"team"), nor a short word (fewer than ``MIN_LETTERS`` letters: "Sato" is not "Sat").
+"team"), nor a short word (fewer than ``MIN_LETTERS`` letters: "Sato" is not "Sat"), nor
+a whole word of the embedding model's vocabulary, which is English spelt right ("plane" is
+not "plan", "month" is not "mouth").
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import extract
@@ -31,16 +33,18 @@ _CLEAR = 3
 class Speller:
     """Corrections from one set of documents' words (built once per index)."""
 
-    def __init__(self, counts: Counter[str]) -> None:
+    def __init__(self, counts: Counter[str], known: Collection[str] = ()) -> None:
         self.counts = counts
+        self.known = known  # words that are right as written, wherever the documents are
+        self._done: dict[str, str] = {}
         self.stems = set(tokenize([" ".join(counts)])[0]) if counts else set()
         self._by_length: dict[int, list[str]] = {}
         for word in counts:
             self._by_length.setdefault(len(word), []).append(word)
 
     @classmethod
-    def of(cls, texts: Iterable[str]) -> Speller:
-        return cls(Counter(w for text in texts for w in _WORD.findall(text.lower())))
+    def of(cls, texts: Iterable[str], known: Collection[str] = ()) -> Speller:
+        return cls(Counter(w for text in texts for w in _WORD.findall(text.lower())), known)
 
     def correct(self, question: str) -> str:
         """``question`` with each misspelt word replaced (the question itself when none is)."""
@@ -48,8 +52,13 @@ class Speller:
 
     def _word(self, match: re.Match[str]) -> str:
         word = match.group()
+        if word not in self._done:  # a question is read twice (answer, then search)
+            self._done[word] = self._corrected(word)
+        return self._done[word]
+
+    def _corrected(self, word: str) -> str:
         folded = word.lower()
-        if len(folded) < MIN_LETTERS or folded in self.counts:
+        if len(folded) < MIN_LETTERS or folded in self.counts or folded in self.known:
             return word
         stems = tokenize([folded])[0]
         if not stems or stems[0] in self.stems:  # a stop word, or a form of a known word

@@ -29,7 +29,7 @@ from qa.documents import (
     too_big,
 )
 from qa.embedding import Embedder
-from qa.index import Index, IndexMismatch, IndexProblem, build, recorded_source
+from qa.index import Index, IndexProblem, build, differences, recorded_source
 from qa.retrieval import Hit, QueryError, open_searcher, say
 
 _DOC_WINDOW = 20_000  # characters of a long document shown around the cited span
@@ -450,12 +450,11 @@ def _outdated(settings: Settings) -> list[str] | None:
     """How the index differs from what the current code and settings build (None: it fits,
     or it cannot be opened, which the first question reports)."""
     try:
-        Index.open(settings.index_dir).check(settings, Embedder(settings).identity())
-    except IndexMismatch as exc:
-        return exc.differences
-    except (IndexProblem, OSError, ValueError):
+        manifest = json.loads((settings.index_dir / "manifest.json").read_text(encoding="utf-8"))
+        found = differences(manifest, settings, Embedder(settings).identity())
+    except (OSError, ValueError, AttributeError):  # no manifest, or not one: reported later
         return None
-    return None
+    return found or None
 
 
 def serve(

@@ -745,3 +745,20 @@ def test_a_how_do_i_question_is_answered_by_its_instruction(tmp_path: Path) -> N
     assert asker.ask("How do I replace the fuse in the boiler?").abstained
     batteries = asker.ask("How many batteries does the thermostat take?")
     assert batteries.short_answer is not None and "two" in batteries.short_answer
+
+
+def test_a_reply_belongs_to_the_line_it_starts() -> None:
+    """Found by a review: "Is it dishwasher safe? No. The lid is BPA-free." gave the lid's
+    sentence the "No." that answered the question before it."""
+    from qa.answer import _HOW_TO, _REPLY
+
+    def reply(text: str, sentence: str) -> str | None:
+        found = _REPLY.search(text, 0, text.index(sentence))
+        return found.group(1) if found else None
+
+    assert reply("## Can I use pods?\n\nNo. The BrewMate takes", "The BrewMate") == "No."
+    assert reply("Does it switch off?\n\nYes.\nThe hot plate", "The hot plate") == "Yes."
+    assert reply("Is it dishwasher safe? No. The lid is BPA-free.", "The lid") is None
+    assert reply("Does it take pods? Yes.\n\nThe jug holds", "The jug") is None
+    assert _HOW_TO.match("How do I reset it?") and _HOW_TO.match("how to book a room")
+    assert not _HOW_TO.match("How do you know it opened in 1801?")

@@ -262,3 +262,10 @@ def test_hard_wrapped_prose_with_commas_semicolons_and_justified_spaces_stays_wh
     # still apart: a label ending in ":" over a capitalised line, and CSV rows with numbers
     for apart in ("Ingredients:\nFlour, sugar and eggs", "Leeds, 2,310, 14\nYork, 1,200, 9"):
         assert [apart[a:b] for a, b, _ in segments(apart)] == apart.split("\n")
+
+
+def test_csv_rows_without_spaces_stay_apart() -> None:
+    """Found by a review: "flour,500,120" counted ",500" as a thousands separator, so CSV
+    lines were joined as wrapped prose."""
+    text = "item,grams,price\nflour,500,120\nsugar,250,300"
+    assert [text[a:b] for a, b, _ in segments(text)] == text.split("\n")

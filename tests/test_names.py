@@ -36,3 +36,14 @@ def test_a_sentence_naming_a_look_alike_conflicts(
     question: str, sentence: str, conflict: bool
 ) -> None:
     assert conflicts(runs(question), sentence) is conflict
+
+
+def test_a_title_cased_question_and_one_naming_two_people_are_read_right() -> None:
+    """Found by a review: "What Room Is Ada Sato In?" made "Room" and "In" part of a name,
+    and "Did Peter Hart work with Daniel Hart?" took the sentence about Peter Hart for a
+    look-alike of Daniel Hart."""
+    assert runs("What Room Is Ada Sato In?") == [] and runs("WHAT ROOM IS ADA SATO IN?") == []
+    assert runs("Give Ada Sato's room.", question=True) == [{"ada", "sato"}]
+    assert runs("What room is Professor Ada Sato in?", question=True) == [{"ada", "sato"}]
+    asked = runs("Did Peter Hart work with Daniel Hart?", question=True)
+    assert not conflicts(asked, "Peter Hart joined the firm in 2001.")

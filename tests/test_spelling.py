@@ -85,3 +85,17 @@ def test_a_misspelt_question_is_answered_and_says_how_it_was_read(tmp_path: Path
     assert "read as" not in off.stdout
     found = run_qa("search", "Quinn Petorv", "--index-dir", ix, "--json").stdout
     assert json.loads(found)["read_as"] == "Quinn Petrov"
+
+
+def test_an_english_word_is_never_corrected() -> None:
+    """Found by a review: "When did the plane land?" was read as "… the plan land?", as the
+    documents held "plan" and not "plane". A whole word of the model's vocabulary is right."""
+    from qa.embedding import resolve_model_dir
+    from qa.retrieval import whole_words
+
+    known = whole_words(resolve_model_dir(Settings().model))
+    speller = Speller.of(["The plan was to land at the mouth. Kestrel Aviation."], known)
+    assert speller.correct("When did the plane land? Which month?") == (
+        "When did the plane land? Which month?"
+    )
+    assert speller.correct("Who runs Kestral Aviation?") == "Who runs Kestrel Aviation?"
