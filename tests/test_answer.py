@@ -302,8 +302,10 @@ def test_ask_json_cli(seeds_settings: Settings) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
+    assert out["read_as"] is None  # no word was misspelt
     assert set(out) == {
         "question",
+        "read_as",
         "answer",
         "short_answer",
         "abstained",
