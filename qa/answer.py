@@ -200,6 +200,7 @@ class _Candidate:
     score: float = 0.0
     overlap: float = 0.0  # IDF-weighted share of the question's words it contains
     damping: float = 1.0  # its score's factor: NAME_CONFLICT when it names a look-alike
+    words: set[str] = field(default_factory=set)  # the stems its score reads (``_score``)
     entity: tuple[str, int, int] | None = None  # short answer and its offsets in ``text``
     reader: Span | None = None  # the reader's span that made it the answer
     wording: str = ""  # what its score reads, when not ``text``: a table row with its columns
@@ -462,8 +463,8 @@ class Answerer:
         total = sum(question.weights.values()) or 1.0
         w = self.settings.answer_weight_dense
         for cand in candidates:
-            words = set(tokenize([cand.wording or cand.text])[0])
-            cand.overlap = sum(v for t, v in question.weights.items() if t in words) / total
+            cand.words = set(tokenize([cand.wording or cand.text])[0])
+            cand.overlap = sum(v for t, v in question.weights.items() if t in cand.words) / total
             if conflicts(question.names, cand.wording or cand.text):
                 cand.damping = NAME_CONFLICT  # about a look-alike of what is asked about
             cand.score = (1 - w) * cand.overlap * cand.damping
@@ -544,8 +545,7 @@ class Answerer:
         def worth(p: tuple[_Read, tuple[_Candidate, int]]) -> float:
             read, (cand, n) = p
             topic = titled.get(cand.sources[n][0].title, {})
-            words = set(tokenize([cand.wording or cand.text])[0])
-            share = sum(v for t, v in topic.items() if t not in words)  # said by the title
+            share = sum(v for t, v in topic.items() if t not in cand.words)  # said by the title
             sentence = cand.score + TITLE_SHARE * (1 - self.settings.answer_weight_dense) * share
             return read.span.score + SENTENCE_WEIGHT * sentence
 

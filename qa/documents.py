@@ -367,14 +367,14 @@ def _without_running_lines(texts: list[str]) -> list[str]:
     edges = [(n, line) for n, lines in enumerate(pages) for line in lines[:2] + lines[-2:]]
     seen: dict[str, list[tuple[int, list[int]]]] = {}
     for n, line in edges:
-        shape = _DIGITS.sub("#", " ".join(line.split()).casefold())
+        shape = _shape(line)
         if shape.strip() and n not in {m for m, _ in seen.get(shape, [])}:
             seen.setdefault(shape, []).append((n, [int(d) for d in _DIGITS.findall(line)]))
     need = max(2, (len(pages) + 1) // 2)
     running = {shape for shape, found in seen.items() if len(found) >= need and _paged(found)}
 
     def chrome(line: str) -> bool:
-        return _DIGITS.sub("#", " ".join(line.split()).casefold()) in running
+        return _shape(line) in running
 
     out = []
     for n, lines in enumerate(pages):
@@ -385,6 +385,11 @@ def _without_running_lines(texts: list[str]) -> list[str]:
                 lines = lines[:-1]
         out.append("\n".join(lines).strip())
     return out if any(out) else texts  # all chrome: keep what there is
+
+
+def _shape(line: str) -> str:
+    """A line's wording with its numbers as "#": what a running line keeps from page to page."""
+    return _DIGITS.sub("#", " ".join(line.split()).casefold())
 
 
 def _paged(found: list[tuple[int, list[int]]]) -> bool:

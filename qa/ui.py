@@ -468,10 +468,10 @@ def serve(
     if not (settings.index_dir / "manifest.json").exists():
         say(f"no index in {settings.index_dir}/ yet: building it from {corpus}/")
         build(corpus, settings, progress=True, warn=say)
-    elif (differences := _outdated(settings)) is not None:
+    elif (changed := _outdated(settings)) is not None:
         # now, with progress, rather than on the first question behind a silent spinner
         say(f"the index in {settings.index_dir}/ was built with other settings "
-            f"({'; '.join(differences)}): rebuilding it from {corpus}/")  # fmt: skip
+            f"({'; '.join(changed)}): rebuilding it from {corpus}/")  # fmt: skip
         build(corpus, settings, progress=True, warn=say)
     app = App(settings, corpus)
     demo = build_ui(app)
