@@ -106,11 +106,16 @@ def whole_words(model_dir: Path) -> frozenset[str]:
     return frozenset(w for w in lines if w.isalpha() and w.islower())
 
 
+#: a terminal control sequence ("\x1b[31m" sets red)
+_TERMINAL_CODE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
 def clean_query(query: str) -> str:
     """The question as the model should see it, or a :class:`QueryError` saying why not."""
     if not isinstance(query, str):
         raise QueryError("the question must be text")
-    text = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in query)
+    text = _TERMINAL_CODE.sub(" ", query)  # a pasted colour code's "[31m" is no question
+    text = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text)
     text = " ".join(text.split())
     if not text:
         raise QueryError("the question is empty")

@@ -54,6 +54,13 @@ def test_empty_questions_are_refused_clearly(bad: str) -> None:
         clean_query(bad)
 
 
+def test_a_pasted_terminal_colour_code_is_no_part_of_the_question() -> None:
+    """Found in testing: "\x1b[31m" left "[31m" in the question, and "31" became a number
+    the answer's document had to mention."""
+    assert clean_query("\x1b[31m Who fled?\x1b[0m\x07") == "Who fled?"
+    assert clean_query("\x1b[1;32mIs it 2021?") == "Is it 2021?"
+
+
 def test_long_and_odd_questions_still_search(seeds_settings: Settings) -> None:
     searcher = Searcher.open(seeds_settings.index_dir, seeds_settings)
     assert searcher.search("Panjshir " * 20_000, k=2)
