@@ -28,14 +28,21 @@ import math
 import re
 import time
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from qa.bm25 import tokenize
 from qa.config import Settings
 from qa.documents import Document
-from qa.names import AUXILIARIES, WH_WORDS, conflicts, runs
+from qa.names import (
+    AUXILIARIES,
+    WH_WORDS,
+    conflicts,
+    mentioned_numbers,
+    numbers,
+    runs,
+    stop_words,
+)
 from qa.reader import Reader, Span, asks, reader_for, row_view
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 from qa.tables import has_table
@@ -44,8 +51,9 @@ NOT_FOUND = "Not found in these documents."
 
 #: why an answer was withheld: nothing retrieved; the reader found no span in the passages;
 #: the best answer's score fell below ``min_confidence``; or it cleared that but the reader's
-#: log-odds fell below ``min_answer_odds``
-AbstainReason = Literal["no_passages", "no_span", "low_score", "low_odds"]
+#: log-odds fell below ``min_answer_odds``; or its document never mentions a number the
+#: question gives ("revenue in 2021" of a report on 2024)
+AbstainReason = Literal["no_passages", "no_span", "low_score", "low_odds", "unmatched_number"]
 
 _WORD = re.compile(r"\w+")
 #: a question answered yes or no ("Is the jug dishwasher safe?"), not "which …", nor a
@@ -64,13 +72,6 @@ _PRONOUN_START = re.compile(
 )
 
 
-@cache
-def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(tokenize([" ".join(STOP_WORDS)])[0]) | frozenset(STOP_WORDS)
-
-
 @dataclass(frozen=True)
 class Question:
     """What the answer module reads off a question before looking at any passage."""
@@ -78,6 +79,7 @@ class Question:
     text: str
     weights: dict[str, float]  # content-word stem -> IDF in this index
     names: list[set[str]] = field(default_factory=list)  # its names' words ("Kestrel Aviation")
+    numbers: set[str] = field(default_factory=set)  # the numbers it gives ("2021", "3")
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ class Answer:
             "low_score": f"{scored}, below the {needs} an answer needs",
             "low_odds": f"{scored} (an answer needs {needs}), but the reader "
             'judged "no answer here" more likely than the answer it found',
+            "unmatched_number": "the best answer read in them comes from a document that "
+            + _unmentioned(sorted(numbers(self.question))),
         }.get(self.abstain_reason or "")
         return f"The closest passages are listed below; {why}." if why else ""
 
@@ -187,6 +191,12 @@ def apart(score: float, threshold: float) -> tuple[str, str]:
         if a != b:
             break
     return a, b
+
+
+def _unmentioned(asked: list[str]) -> str:
+    if len(asked) == 1:
+        return f"never mentions {asked[0]}, which the question asks about"
+    return f"does not mention every number the question gives ({', '.join(asked)})"
 
 
 def _rounded(value: float | None, digits: int = 4) -> float | None:
@@ -372,10 +382,10 @@ class Answerer:
         """Content words with their IDF here (the word-overlap half of a sentence's score)."""
         bm25 = self.searcher.index.bm25
         n = max(bm25.size, 1)
-        stop = _stop_words()
+        stop = stop_words()
         stems = {t for t in tokenize([question])[0] if t not in stop and len(t) > 1}
         weights = {t: math.log(1 + n / (1 + bm25.df(t))) for t in stems}
-        return Question(question, weights, runs(question, question=True))
+        return Question(question, weights, runs(question, question=True), numbers(question))
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         """Sentences of the passages; identical ones (chunk overlap, copied text) are one
@@ -462,11 +472,17 @@ class Answerer:
         """
         total = sum(question.weights.values()) or 1.0
         w = self.settings.answer_weight_dense
+        index = self.searcher.index
         for cand in candidates:
             cand.words = set(tokenize([cand.wording or cand.text])[0])
             cand.overlap = sum(v for t, v in question.weights.items() if t in cand.words) / total
             if conflicts(question.names, cand.wording or cand.text):
                 cand.damping = NAME_CONFLICT  # about a look-alike of what is asked about
+            if question.numbers and not any(
+                question.numbers <= mentioned_numbers(index.by_path[place.path].text)
+                for place, _ in cand.sources
+            ):
+                cand.damping = 0.0  # "revenue in 2021" of a report that never says 2021
             cand.score = (1 - w) * cand.overlap * cand.damping
         self._encode(question, self._deciding(candidates, spans))
 
@@ -555,7 +571,7 @@ class Answerer:
         shown = min(max(score, 0.0), 1.0)  # a threshold in 0..1 decides the same on either
         best = (odds, cand.score)
         if score < self.settings.min_confidence:
-            return [], shown, "low_score", best
+            return [], shown, "unmatched_number" if cand.damping == 0 else "low_score", best
         if odds < self.settings.min_answer_odds:
             return [], shown, "low_odds", best
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in

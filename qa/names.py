@@ -10,8 +10,19 @@ airline's. ``conflicts`` tells such a sentence from one that names the asked-abo
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 
 from qa.bm25 import tokenize
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words, as written and stemmed: "what", "does", "the" name
+    nothing a question asks about."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(tokenize([" ".join(STOP_WORDS)])[0]) | frozenset(STOP_WORDS)
+
 
 WH_WORDS = "what|which|who|whom|whose|when|where|why|how"
 AUXILIARIES = (
@@ -115,3 +126,51 @@ def conflicts(question_names: list[set[str]], sentence: str) -> bool:
         if any(asked & name for name in others):
             return True
     return False
+
+
+#: a number as written: "2,310", "3.1", "1990" of "1990s", "3" of "3rd", "85" of "£85m";
+#: "1,3" is two
+_NUMBER = re.compile(r"(?<!\d)(?<!\d\.)\d+(?:,\d{3})*(?:\.\d+)?(?!\d|\.\d)")
+# fmt: off
+_NUMBER_WORDS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty",
+]
+_ORDINALS = [
+    "zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+    "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
+    "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth",
+]
+_SPELT = {w: str(n) for words in (_NUMBER_WORDS, _ORDINALS) for n, w in enumerate(words)}
+_SPELT_WORD = re.compile(rf"\b(?:{'|'.join(_SPELT)})\b", re.IGNORECASE)
+#: Roman numerals II to XX ("World War II"; not "I", which is mostly the pronoun)
+_ROMAN = {
+    r: str(n)
+    for n, r in enumerate(["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI",
+                           "XII", "XIII", "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"])
+    if n > 1
+}
+# fmt: on
+_ROMAN_WORD = re.compile(rf"\b(?:{'|'.join(_ROMAN)})\b")
+
+
+def _normal(number: str) -> str:
+    """One form per number: "1,000" is "1000", "1.50" is "1.5", "2.0" is "2"."""
+    number = number.replace(",", "")
+    return number.rstrip("0").rstrip(".") if "." in number else number
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers written in digits in ``text``, in one form each (``_normal``); a number
+    with a leading zero ("00" of "9:00") is left out: "9am" says the same time."""
+    return {_normal(m) for m in _NUMBER.findall(text) if m == "0" or not m.startswith("0")}
+
+
+@lru_cache(maxsize=64)
+def mentioned_numbers(text: str) -> frozenset[str]:
+    """Every number ``text`` mentions, in digits, spelt out up to twenty ("four", "third")
+    or in Roman numerals ("World War II"); cached, as one document answers many questions."""
+    spelt = {_SPELT[m.casefold()] for m in _SPELT_WORD.findall(text)}
+    roman = {_ROMAN[m] for m in _ROMAN_WORD.findall(text)}
+    return frozenset(numbers(text) | spelt | roman)

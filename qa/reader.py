@@ -26,7 +26,7 @@ from qa import tables
 from qa.bm25 import tokenize
 from qa.config import ConfigError, Settings
 from qa.embedding import effective_precision
-from qa.names import AUXILIARIES, WH_WORDS, words_of_names
+from qa.names import AUXILIARIES, WH_WORDS, stop_words, words_of_names
 
 if TYPE_CHECKING:
     import torch
@@ -226,22 +226,41 @@ class View:
 
     text: str
     origin: Sequence[int]
+    #: document ranges a span is widened to when it lies inside one: a table's short cells
+    units: Sequence[tuple[int, int]] = ()
 
     def place(self, span: Span) -> tuple[int, int] | None:
         """The document characters a span of this view covers (None: only added words)."""
         inside = [o for o in self.origin[span.start : span.end] if o >= 0]
-        return (inside[0], inside[-1] + 1) if inside else None
+        if not inside:
+            return None
+        a, b = inside[0], inside[-1] + 1
+        return next(((x, y) for x, y in self.units if x <= a and b <= y), (a, b))
 
 
-def _row_view(text: str, row: tables.Line) -> View | None:
+#: a table cell of this many words or fewer is one value: an answer in it is all of it
+#: ("Pay by cash", not "cash"; "about 12 months", not "12 months")
+SHORT_CELL = 4
+
+
+def _row_view(text: str, row: tables.Line, question: str | None = None) -> View | None:
     """A table row spelt out for the reader as a sentence, "The Lock is Lock 9, the Rise is
     3.1 m and the Built is 1801.": a reader trained on prose cannot tell which column a bare
     "| 3.1 m |" is in, nor which row. (Of 13 questions on three tables, this form's row gave
-    12 right answers; "Lock 9 — Rise: 3.1 m; Built: 1801." 9, often the last column's.)"""
+    12 right answers; "Lock 9 — Rise: 3.1 m; Built: 1801." 9, often the last column's.)
+
+    When the ``question`` names a column ("close" for "Closes"), the row is spelt out with
+    only its first cell, the cells the question quotes and the named columns: with "Opens
+    9:00" beside "Closes 20:00" the reader answered the opening time (an audit)."""
     cells = tables.cells(text[row.start : row.end], row.start)
     if not cells:
         return None
     header = row.names
+    if question is not None and header:
+        kept, keys = _asked_columns(question, text, row, header)
+        cells = [cell for cell in cells if kept is None or cell[0] in kept]
+        if kept is not None and all(column in keys for column, _, _ in cells):
+            return None  # the named columns are empty in this row: nothing to answer
     pieces: list[tuple[str, int]] = []  # (text, document offset or -1)
     for n, (column, cell, at) in enumerate(cells):
         name = header[column] if header and column < len(header) else ""
@@ -254,7 +273,35 @@ def _row_view(text: str, row: tables.Line) -> View | None:
     pieces.append((".", -1))
     view_text = "".join(words for words, _ in pieces)
     origin = [o + i if o >= 0 else -1 for words, o in pieces for i in range(len(words))]
-    return View(view_text, origin)
+    short = [(at, at + len(cell)) for _, cell, at in cells if len(cell.split()) <= SHORT_CELL]
+    return View(view_text, origin, short)
+
+
+def _asked_columns(
+    question: str, text: str, row: tables.Line, header: tuple[str, ...]
+) -> tuple[set[int] | None, set[int]]:
+    """The columns to spell out of ``row`` for ``question``: its first, the ones whose cell
+    it quotes (these two are its keys, also returned), and the ones whose name it uses;
+    None (all) when it names no column but keys."""
+    asked = {w for w in _terms(question) - stop_words() if not w[0].isdigit()}
+    folded = " ".join(_WORDS.findall(question.casefold()))
+    quoted = _quoted_cells(folded, text, row)
+    found = tables.cells(text[row.start : row.end])
+    keys = {0} | {column for column, cell, _ in found if _terms(cell) & quoted}
+    shared = {c: _shared(_terms(name), asked) for c, name in enumerate(header) if name}
+    most = max(shared.values(), default=0)
+    named = {c for c, n in shared.items() if n == most > 0}  # "T2 Plus", not "T2" beside it
+    return (keys | named if named - keys else None), keys
+
+
+def _shared(names: set[str], asked: set[str]) -> int:
+    """How many of a column name's words the question uses, as a stem or a start of four
+    letters or more ("child" / "Children")."""
+
+    def alike(a: str, b: str) -> bool:
+        return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+    return sum(any(alike(a, b) for b in asked) for a in names)
 
 
 def row_view(text: str, start: int, end: int) -> View | None:
@@ -280,7 +327,7 @@ def views(text: str, start: int, end: int, question: str | None = None) -> list[
         return [_prose(passage, start)]
     if question is not None:
         rows = _named_rows(question, text, rows)
-    out = [view for row in rows if (view := _row_view(text, row)) is not None]
+    out = [view for row in rows if (view := _row_view(text, row, question)) is not None]
     table = [(max(0, ln.start - start), min(ln.end, end) - start) for ln in lines]
     prose = _prose(passage, start, table)
     told = any(o >= 0 and not passage[i].isspace() for i, o in enumerate(prose.origin))

@@ -247,7 +247,9 @@ def test_confidence_is_the_score_the_answer_was_judged_on(seeds_settings: Settin
         got = ask(str(item["question"]), index_dir=seeds_settings.index_dir)
         assert 0.0 <= got.confidence <= 1.0
         assert got.abstained == (got.confidence < settings.min_confidence), got.question
-        assert got.abstain_reason == ("low_score" if got.abstained else None)
+        # "Who won the 2022 FIFA World Cup?": the seeds never mention 2022
+        reasons = {"low_score", "unmatched_number"} if got.abstained else {None}
+        assert got.abstain_reason in reasons
         assert got.to_json()["abstain_reason"] == got.abstain_reason
         if not got.abstained:
             assert got.sentence_score is not None and got.reader_odds is not None
@@ -565,6 +567,93 @@ def test_a_question_about_a_table_row_is_answered_from_that_row(tmp_path: Path) 
         check_citations(answer, index)
         assert answer.short_answer == short, (question, answer.text)
         assert len(answer.sentences) == 1 and answer.sentences[0].text.startswith(row)
+
+
+REPORTS = {
+    "report_2023.txt": "Harbour Trust annual report 2023\n\nThe Harbour Trust's revenue was "
+    "£31.2 million in 2023, up from £29.8 million. The trust employs 240 people.\n",
+    "report_2024.txt": "Harbour Trust annual report 2024\n\nThe Harbour Trust's revenue rose "
+    "to £34.5 million in 2024. Its chair is Ruth Ellery.\n",
+}
+
+
+@pytest.mark.slow
+def test_a_number_the_question_gives_must_be_in_the_answers_document(tmp_path: Path) -> None:
+    """Found by an audit: "What was Corvala Water Trust's revenue in 2021?", asked of a
+    report on 2024, gave a nearby fact with high confidence. A sentence whose document never
+    mentions a number the question gives (in digits, words or Roman numerals) cannot be the
+    answer: another document's sentence that does answers, else none, with that reason.
+    (On held-out SQuAD 2.0 this turned 38 answered unanswerable questions into abstentions,
+    at the cost of 1 answerable one, and 1 of 701 on SQuAD v1.1.)"""
+    from qa.answer import answerer
+
+    answer, index = _ask_corpus(tmp_path, REPORTS, "What was the Harbour Trust's revenue in 2021?")
+    assert answer.abstained and answer.abstain_reason == "unmatched_number", answer.text
+    assert "never mentions 2021, which the question asks about" in answer.why_not_found(0.5)
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    for question, short, path in [
+        ("What was the Harbour Trust's revenue in 2023?", "£31.2 million", "report_2023.txt"),
+        ("What was the Harbour Trust's revenue in 2024?", "£34.5 million", "report_2024.txt"),
+    ]:
+        answer = asker.ask(question)
+        check_citations(answer, index)
+        assert answer.short_answer == short, (question, answer.text)
+        assert answer.citations[0].path.endswith(path)
+    assert asker.ask("How many people does the trust employ?").short_answer == "240"
+
+
+FERRY = """# Ferry office
+
+The ferry office on Pier Road sells tickets and answers questions about sailings.
+
+| Day | Opens | Closes |
+|---|---|---|
+| Monday | 8:00 | 18:00 |
+| Tuesday | 8:30 | 21:00 |
+| Wednesday | Closed | |
+| Saturday | 10:00 | 14:00 |
+
+Tickets are sold at the office and on board.
+
+| Ticket | Adult | Child (under 12) |
+|---|---|---|
+| Single | £6.50 | £3.20 |
+| Return | £11.00 | £5.40 |
+
+Error codes on the ticket machine:
+
+Code | Meaning | What to do
+--- | --- | ---
+E2 | No paper left | Ask at the office
+E5 | Card reader fault | Pay by cash
+"""
+
+
+@pytest.mark.slow
+def test_the_column_a_question_names_answers_in_a_row_of_two_values(tmp_path: Path) -> None:
+    """Found by an audit: "What time does the library close on Tuesday?" gave the opening
+    time of that row, the child's price gave the adult's, and "What does error code E4
+    mean?" gave "No" (of "No connection to the Hub"). A question that names a column ("close"
+    for "Closes", "children" for "Child") is read against the row's first cell and that
+    column only."""
+    from qa.answer import answerer
+
+    answer, index = _ask_corpus(
+        tmp_path, {"ferry.md": FERRY}, "What time does the ferry office close on Tuesday?"
+    )
+    assert answer.short_answer == "21:00", answer.text
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    for question, short in [
+        ("When does the office open on Saturday?", "10:00"),
+        ("How much is a return ticket for a child?", "£5.40"),
+        ("What does a single ticket cost for children?", "£3.20"),
+        ("What does an adult pay for a return ticket?", "£11.00"),
+        ("What does error code E2 mean?", "No paper left"),
+        ("What should I do about error E5?", "Pay by cash"),
+    ]:
+        answer = asker.ask(question)
+        check_citations(answer, index)
+        assert answer.short_answer == short, (question, answer.text)
 
 
 OFFICE = """# Harbor Office staff

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.names import conflicts, runs, words_of_names
+from qa.names import conflicts, mentioned_numbers, numbers, runs, words_of_names
 
 
 def test_names_are_runs_of_capitalised_words() -> None:
@@ -47,3 +47,25 @@ def test_a_title_cased_question_and_one_naming_two_people_are_read_right() -> No
     assert runs("What room is Professor Ada Sato in?", question=True) == [{"ada", "sato"}]
     asked = runs("Did Peter Hart work with Daniel Hart?", question=True)
     assert not conflicts(asked, "Peter Hart joined the firm in 2001.")
+
+
+def test_numbers_are_compared_in_one_form_and_a_document_may_spell_them_out() -> None:
+    """A question's number must be one its answer's document mentions (``qa.answer``): so
+    "1,000" is "1000", "1.50" is "1.5", "3rd" is "3", "£85m" holds 85; "1,3" is two numbers,
+    not one thousand and three; "9:00" gives 9 (not its "00"); a document may write "four",
+    "third" or "World War II"."""
+    assert numbers("Did 1,000 people pay £1.50 on the 3rd of May 1990?") == {
+        "1000", "1.5", "3", "1990",
+    }  # fmt: skip
+    assert numbers("Besides 1,3 and 7, which digit? At 9:00 or 10.30?") == {
+        "1",
+        "3",
+        "7",
+        "9",
+        "10.3",
+    }
+    assert numbers("The £85m hangar opened in the 1990s.") == {"85", "1990"}
+    assert numbers("Who designed the T2 in E4 mode?") == {"2", "4"}
+    said = mentioned_numbers("Four primes; the third war was World War II, in I think 1941.")
+    assert {"4", "3", "2", "1941"} <= said and "1" not in said
+    assert "2024" not in mentioned_numbers("Revenue in 20245 and 2.024 and 202 units.")

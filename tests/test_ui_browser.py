@@ -166,9 +166,12 @@ def test_enter_submits_and_unanswerable_says_not_found(page) -> None:  # type: i
     ask(page, "Who won the 2022 FIFA World Cup?", enter=True)
     shown = page.locator("#qa-answer").inner_text()
     assert "Not found in these documents." in shown
-    assert re.search(r"scored 0\.\d\d, below the 0\.53 an answer needs", shown), shown
+    assert "never mentions 2022, which the question asks about" in shown, shown
     assert "Closest passages" in page.locator("#qa-sources").inner_text()
     assert page.locator("#qa-answer a.qa-cite").count() == 0
+    ask(page, "Who won the FIFA World Cup?", enter=True)
+    shown = page.locator("#qa-answer").inner_text()
+    assert re.search(r"scored 0\.\d\d, below the 0\.53 an answer needs", shown), shown
 
 
 def test_a_misspelt_question_is_answered_and_shown_as_read(page) -> None:  # type: ignore[no-untyped-def]
