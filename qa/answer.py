@@ -42,6 +42,7 @@ from qa.names import (
     numbers,
     runs,
     stop_words,
+    unnamed,
 )
 from qa.reader import Reader, Span, asks, reader_for, row_view
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
@@ -336,6 +337,11 @@ _HEADLINE = re.compile(r"\S+(?:\s+\S+){1,11}(?<![.!?])")
 #: a sentence naming a look-alike of the question's name, not the name ("Kestrel Motors" for
 #: "Kestrel Aviation"), has its score multiplied by this (``qa.names.conflicts``)
 NAME_CONFLICT = 0.5
+#: the factor of a sentence whose document never names a name the question gives
+#: (``names.unnamed``); on held-out SQuAD 2.0 (replayed) 0.5 took no-answer accuracy from
+#: 0.277 to 0.367 for 0.026 of has-answer accuracy, which a higher ``min_confidence``
+#: buys for only 0.01 (benchmarks/RESULTS.md, "Numbers and names the documents never give")
+NAME_MISSING = 0.5
 
 
 def answer_score(sentence_score: float, log_odds: float, settings: Settings) -> float:
@@ -478,6 +484,11 @@ class Answerer:
             cand.overlap = sum(v for t, v in question.weights.items() if t in cand.words) / total
             if conflicts(question.names, cand.wording or cand.text):
                 cand.damping = NAME_CONFLICT  # about a look-alike of what is asked about
+            if question.names and all(
+                unnamed(question.text, question.names, index.by_path[place.path].text)
+                for place, _ in cand.sources
+            ):
+                cand.damping *= NAME_MISSING  # its document never names what is asked about
             if question.numbers and not any(
                 question.numbers <= mentioned_numbers(index.by_path[place.path].text)
                 for place, _ in cand.sources

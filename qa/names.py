@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
+from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.process import extractOne
+
 from qa.bm25 import tokenize
 
 
@@ -174,3 +177,40 @@ def mentioned_numbers(text: str) -> frozenset[str]:
     spelt = {_SPELT[m.casefold()] for m in _SPELT_WORD.findall(text)}
     roman = {_ROMAN[m] for m in _ROMAN_WORD.findall(text)}
     return frozenset(numbers(text) | spelt | roman)
+
+
+#: a word in capitals ("SP", "MSPs", "UK"): an abbreviation, which a document spells out
+_ABBREVIATION = re.compile(r"\b[A-Z]{2,}s?\b")
+
+
+@lru_cache(maxsize=64)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(tokenize([text])[0])
+
+
+def _held(word: str, stems: frozenset[str]) -> bool:
+    """Whether a document of these ``stems`` holds ``word``, or a form of it ("Europe" for
+    "European": one starts the other, four letters at least), or it spelt one letter apart
+    ("Céloron" for "Celeron", five letters at least)."""
+    if word in stems or word.isdigit():
+        return True
+    if len(word) >= 4 and any(
+        len(s) >= 4 and (s.startswith(word) or word.startswith(s)) for s in stems
+    ):
+        return True
+    return (
+        len(word) >= 5
+        and extractOne(word, stems, scorer=DamerauLevenshtein.distance, score_cutoff=1) is not None
+    )
+
+
+def unnamed(question: str, names: list[set[str]], document: str) -> bool:
+    """Whether ``document`` never names one of the question's ``names``: a word of one is
+    nowhere in it, in any form (``_held``), and is not an abbreviation. A sentence of such a
+    document answers another question than the one asked ("Who founded Harrow Bank?" of an
+    article that never says "Harrow"); SQuAD 2.0's unanswerable questions often swap a name."""
+    if not names:
+        return False
+    stems = _stems(document)
+    abbreviations = set(tokenize([" ".join(_ABBREVIATION.findall(question))])[0])
+    return any(not _held(w, stems) for name in names for w in name - abbreviations)

@@ -602,6 +602,31 @@ def test_a_number_the_question_gives_must_be_in_the_answers_document(tmp_path: P
     assert asker.ask("How many people does the trust employ?").short_answer == "240"
 
 
+BANKS = {
+    "harrow.txt": "Harrow Bank history\n\nHarrow Bank was founded in 1850 by John Reed, a Leeds "
+    "wool merchant. The bank opened its first branch in Bradford.\n",
+    "kestrel.txt": "Kestrel Aviation history\n\nKestrel Aviation is a regional airline. It "
+    "flies from East Midlands Airport to 28 destinations.\n",
+}
+
+
+@pytest.mark.slow
+def test_a_sentence_whose_document_never_names_the_asked_name_counts_half(
+    tmp_path: Path,
+) -> None:
+    """Found by an audit: "How much did the Thornby Reservoir dam project cost?" was answered
+    with the cost of other flood defences, from an article that never names Thornby. A
+    sentence whose document never names a name the question gives (in any form) has its
+    score halved, so a confident nearby fact about something else is "not found"."""
+    from qa.answer import answerer
+
+    answer, _ = _ask_corpus(tmp_path, BANKS, "Who founded Harrow Bank?")
+    assert answer.short_answer == "John Reed", answer.text
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    for question in ["Who founded Wexford Bank?", "Where did Ryanair open its first branch?"]:
+        assert asker.ask(question).abstained, question
+
+
 FERRY = """# Ferry office
 
 The ferry office on Pier Road sells tickets and answers questions about sailings.

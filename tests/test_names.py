@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.names import conflicts, mentioned_numbers, numbers, runs, words_of_names
+from qa.names import conflicts, mentioned_numbers, numbers, runs, unnamed, words_of_names
 
 
 def test_names_are_runs_of_capitalised_words() -> None:
@@ -69,3 +69,19 @@ def test_numbers_are_compared_in_one_form_and_a_document_may_spell_them_out() ->
     said = mentioned_numbers("Four primes; the third war was World War II, in I think 1941.")
     assert {"4", "3", "2", "1941"} <= said and "1" not in said
     assert "2024" not in mentioned_numbers("Revenue in 20245 and 2.024 and 202 units.")
+
+
+def test_a_document_that_never_names_the_question_s_name_is_told_apart() -> None:
+    """A name's word must be in the document in some form: itself, a form one starts the
+    other ("Europe" / "European"), or one letter apart ("Celeron" / "Céloron"); an
+    abbreviation ("SP") is spelt out elsewhere and is not checked."""
+    doc = "The European council met Pierre-Joseph Céloron de Blainville in Paris in 1749."
+
+    def asks_unnamed(question: str) -> bool:
+        return unnamed(question, runs(question, question=True), doc)
+
+    assert not asks_unnamed("Who did Celeron meet in Europe?")
+    assert not asks_unnamed("When did the SP meet in Paris?")
+    assert not asks_unnamed("When did the council meet?")  # no name
+    assert asks_unnamed("Who did Celeron meet in London?")
+    assert asks_unnamed("When did Kestrel Motors open a plant?")
