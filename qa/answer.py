@@ -57,6 +57,15 @@ NOT_FOUND = "Not found in these documents."
 AbstainReason = Literal["no_passages", "no_span", "low_score", "low_odds", "unmatched_number"]
 
 _WORD = re.compile(r"\w+")
+#: "Who is James Okafor?": a name, asked to be described. The reader trained on SQuAD rarely
+#: saw one; it finds the description but with odds below "no answer", or answers another name
+_WHO_IS = re.compile(r"^\W*(?i:who|what)\s+(?i:is|was|are|were)\s+(?P<name>[A-Z][^?]*?)\s*\??\s*$")
+#: what joins a description to the name it describes: "Unite's regional officer, James
+#: Okafor", "James Okafor, Unite's regional officer", "Massoud, who was known as the Lion …"
+_BEFORE_NAME = re.compile(r"\s*,\s*")
+_AFTER_NAME = re.compile(
+    r"\s*(?:,\s*(?:who\s+(?:is|was)\s+)?|\s(?:is|was)\s+)(?:known\s+as\s+)?(?:the\s+|an?\s+)?"
+)
 #: a question answered yes or no ("Is the jug dishwasher safe?"), not "which …", nor a
 #: choice ("Is it the jug or the base?"): the reader can only point at words, and the words
 #: it points at ("the base") would read as the answer. Such an answer is its sentence.
@@ -192,6 +201,17 @@ def apart(score: float, threshold: float) -> tuple[str, str]:
         if a != b:
             break
     return a, b
+
+
+def _to_comma(text: str, end: int, limit: int) -> int:
+    """``end`` moved to the comma that closes its phrase, when one does within five words
+    ("CityLink" → "CityLink's managing director" of "Helen Price, CityLink's managing
+    director, said …"); else ``end``."""
+    comma = text.find(",", end, limit)
+    rest = text[end:comma]
+    return (
+        comma if comma >= 0 and len(rest.split()) <= 5 and not re.search(r"[.;:!?]", rest) else end
+    )
 
 
 def _unmentioned(asked: list[str]) -> str:
@@ -565,6 +585,9 @@ class Answerer:
         placed = [(read, found) for read in spans if (found := _holder(ranked, read))]
         if _HOW_TO.match(question.text):
             return self._choose_steps(ranked, placed)
+        described = self._descriptions(question.text, placed)
+        if described is not None:
+            placed = described  # only a description set beside the name answers
         if not placed:
             return [], 0.0, "no_span", None
         titled = self._title_words(question, [c.sources[n][0].title for _, (c, n) in placed])
@@ -583,7 +606,7 @@ class Answerer:
         best = (odds, cand.score)
         if score < self.settings.min_confidence:
             return [], shown, "unmatched_number" if cand.damping == 0 else "low_score", best
-        if odds < self.settings.min_answer_odds:
+        if odds < self.settings.min_answer_odds and described is None:
             return [], shown, "low_odds", best
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
         yes_no = _YES_NO.match(question.text) is not None
@@ -599,6 +622,29 @@ class Answerer:
         if yes_no:
             cand.entity = None  # the sentence answers; no span of it is "the answer"
         return self._with_second(cand, ranked), shown, None, best
+
+    def _descriptions(
+        self, question: str, placed: list[tuple[_Read, tuple[_Candidate, int]]]
+    ) -> list[tuple[_Read, tuple[_Candidate, int]]] | None:
+        """For "Who is NAME?", the spans in apposition to NAME in their sentence ("Unite's
+        regional officer, James Okafor"), or None for any other question. Such a span
+        answers even when the reader's odds favour "no answer here": the sentence's own
+        syntax says the span describes the name."""
+        asked = _WHO_IS.match(question)
+        if asked is None or not runs(asked["name"]):
+            return None
+        name = re.compile(rf"\b{re.escape(asked['name'])}\b", re.IGNORECASE)
+        out = []
+        for read, (cand, n) in placed:
+            place = cand.sources[n][0]
+            text = self.searcher.index.by_path[place.path].text
+            for m in name.finditer(text, place.start, place.end):
+                before = read.end <= m.start() and _BEFORE_NAME.fullmatch(text, read.end, m.start())
+                after = m.end() <= read.start and _AFTER_NAME.fullmatch(text, m.end(), read.start)
+                if before or after:
+                    out.append((replace(read, end=_to_comma(text, read.end, place.end)), (cand, n)))
+                    break
+        return out
 
     def _with_second(self, cand: _Candidate, ranked: list[_Candidate]) -> list[_Candidate]:
         """``cand`` and a second sentence nearly as good, if there is one."""

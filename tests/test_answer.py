@@ -627,6 +627,33 @@ def test_a_sentence_whose_document_never_names_the_asked_name_counts_half(
         assert asker.ask(question).abstained, question
 
 
+STRIKE = """Leicester bus drivers to strike
+
+Bus drivers in Leicester will strike for three days next week in a dispute over pay.
+
+Unite's regional officer, James Okafor, said the drivers had been "left with no choice".
+Helen Price, CityLink's managing director, said the offer was fair. The company runs 40
+routes across the city.
+"""
+
+
+@pytest.mark.slow
+def test_who_is_a_name_is_answered_by_the_description_beside_it(tmp_path: Path) -> None:
+    """Found by an audit: "Who is James Okafor?" was "not found": the reader finds "Unite's
+    regional officer" but rates "no answer here" higher, and elsewhere answers another
+    person's name. For "Who is NAME?" only a span in apposition to the name answers (before
+    it, "…, NAME", or after it, "NAME, …"), and the reader's odds do not veto it."""
+    from qa.answer import answerer
+
+    answer, index = _ask_corpus(tmp_path, {"strike.txt": STRIKE}, "Who is James Okafor?")
+    assert answer.short_answer == "Unite's regional officer", answer.text
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    answer = asker.ask("Who is Helen Price?")
+    check_citations(answer, index)
+    assert answer.short_answer == "CityLink's managing director", answer.text
+    assert asker.ask("Who is Peter Quill?").abstained
+
+
 FERRY = """# Ferry office
 
 The ferry office on Pier Road sells tickets and answers questions about sailings.
