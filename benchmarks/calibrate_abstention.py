@@ -149,6 +149,7 @@ def main() -> int:
     ap.add_argument("--holdout2", type=int, default=3)
     ap.add_argument("--reader", default=None, help="reader folder (default: the shipped one)")
     ap.add_argument("--limit", type=int, default=None, help="a sample of each held-out set")
+    ap.add_argument("--save", type=Path, help="also save the asked arrays (.npz) here")
     args = ap.parse_args()
     missing = [p for p in (args.squad1, args.squad2) if not p.exists()]
     if missing:
@@ -188,6 +189,13 @@ def main() -> int:
     show("off", (0.0, -1e9, -1e9), measure((0.0, -1e9, -1e9), seeds, v1, v2))
     earlier = measure(EARLIER, seeds, v1, v2)
     show("sentence only", EARLIER, earlier)
+    now = Settings()
+    shipped = (now.answer_odds_weight, now.min_confidence, now.min_answer_odds)
+    show("default now", shipped, measure(shipped, seeds, v1, v2))
+    if args.save:
+        arrays = {f"{n}_{k}": getattr(a, k) for n, a in (("seeds", seeds), ("v1", v1), ("v2", v2))
+                  for k in ("score", "odds", "f1", "answerable")}  # fmt: skip
+        np.savez(args.save, **arrays)
     rule, m = choose(seeds, v1, v2, earlier["v2_mean"])
     show("**chosen**", rule, m)
     for parity in (0, 1):

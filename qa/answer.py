@@ -57,9 +57,13 @@ NOT_FOUND = "Not found in these documents."
 AbstainReason = Literal["no_passages", "no_span", "low_score", "low_odds", "unmatched_number"]
 
 _WORD = re.compile(r"\w+")
-#: "Who is James Okafor?": a name, asked to be described. The reader trained on SQuAD rarely
+#: "Who is James Okafor?": a name, all of the question after "is", asked to be described
+#: (not "Who is Ahmad Massoud's father?"). The reader trained on SQuAD rarely
 #: saw one; it finds the description but with odds below "no answer", or answers another name
-_WHO_IS = re.compile(r"^\W*(?i:who|what)\s+(?i:is|was|are|were)\s+(?P<name>[A-Z][^?]*?)\s*\??\s*$")
+_WHO_IS = re.compile(
+    r"^\W*(?i:who)\s+(?i:is|was)\s+(?P<name>[A-Z][\w.'’-]*"
+    r"(?:\s+(?:[A-Z][\w.'’-]*|de|da|di|du|van|von|der|den|la|le|al|bin|of))*?)\s*\??\s*$"
+)
 #: what joins a description to the name it describes: "Unite's regional officer, James
 #: Okafor", "James Okafor, Unite's regional officer", "Massoud, who was known as the Lion …"
 _BEFORE_NAME = re.compile(r"\s*,\s*")
@@ -586,8 +590,8 @@ class Answerer:
         if _HOW_TO.match(question.text):
             return self._choose_steps(ranked, placed)
         described = self._descriptions(question.text, placed)
-        if described is not None:
-            placed = described  # only a description set beside the name answers
+        if described:
+            placed = described  # a description set beside the name answers
         if not placed:
             return [], 0.0, "no_span", None
         titled = self._title_words(question, [c.sources[n][0].title for _, (c, n) in placed])
@@ -606,7 +610,7 @@ class Answerer:
         best = (odds, cand.score)
         if score < self.settings.min_confidence:
             return [], shown, "unmatched_number" if cand.damping == 0 else "low_score", best
-        if odds < self.settings.min_answer_odds and described is None:
+        if odds < self.settings.min_answer_odds and not described:
             return [], shown, "low_odds", best
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
         yes_no = _YES_NO.match(question.text) is not None
@@ -627,9 +631,9 @@ class Answerer:
         self, question: str, placed: list[tuple[_Read, tuple[_Candidate, int]]]
     ) -> list[tuple[_Read, tuple[_Candidate, int]]] | None:
         """For "Who is NAME?", the spans in apposition to NAME in their sentence ("Unite's
-        regional officer, James Okafor"), or None for any other question. Such a span
-        answers even when the reader's odds favour "no answer here": the sentence's own
-        syntax says the span describes the name."""
+        regional officer, James Okafor"), or None for any other question. When there are
+        any, one of them answers, even when the reader's odds favour "no answer here": the
+        sentence's own syntax says the span describes the name."""
         asked = _WHO_IS.match(question)
         if asked is None or not runs(asked["name"]):
             return None
