@@ -163,7 +163,7 @@ class Answer:
             "low_odds": f"{scored} (an answer needs {needs}), but the reader "
             'judged "no answer here" more likely than the answer it found',
             "unmatched_number": "the best answer read in them comes from a document that "
-            + _unmentioned(sorted(numbers(self.question))),
+            + _unmentioned(sorted(numbers(self.question), key=float)),
         }.get(self.abstain_reason or "")
         return f"The closest passages are listed below; {why}." if why else ""
 
@@ -216,6 +216,13 @@ def _to_comma(text: str, end: int, limit: int) -> int:
     return (
         comma if comma >= 0 and len(rest.split()) <= 5 and not re.search(r"[.;:!?]", rest) else end
     )
+
+
+def _a_name(span: str) -> bool:
+    """Whether ``span`` is a name and nothing else: in "Mary Smith, John Brown and James
+    Okafor", "Mary Smith" is beside "John Brown" but does not describe him."""
+    words = set(tokenize([span])[0])
+    return bool(words) and any(words <= name for name in runs(span))
 
 
 def _unmentioned(asked: list[str]) -> str:
@@ -415,7 +422,10 @@ class Answerer:
         stop = stop_words()
         stems = {t for t in tokenize([question])[0] if t not in stop and len(t) > 1}
         weights = {t: math.log(1 + n / (1 + bm25.df(t))) for t in stems}
-        return Question(question, weights, runs(question, question=True), numbers(question))
+        # a yes/no question may give a number the documents contradict ("Is the warranty
+        # 2 years?" of "three years"): its sentence answers it
+        asked = set() if _YES_NO.match(question) else numbers(question)
+        return Question(question, weights, runs(question, question=True), asked)
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         """Sentences of the passages; identical ones (chunk overlap, copied text) are one
@@ -645,8 +655,9 @@ class Answerer:
             for m in name.finditer(text, place.start, place.end):
                 before = read.end <= m.start() and _BEFORE_NAME.fullmatch(text, read.end, m.start())
                 after = m.end() <= read.start and _AFTER_NAME.fullmatch(text, m.end(), read.start)
-                if before or after:
-                    out.append((replace(read, end=_to_comma(text, read.end, place.end)), (cand, n)))
+                end = _to_comma(text, read.end, place.end)
+                if (before or after) and not _a_name(text[read.start : end]):
+                    out.append((replace(read, end=end), (cand, n)))
                     break
         return out
 

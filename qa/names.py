@@ -10,6 +10,7 @@ airline's. ``conflicts`` tells such a sentence from one that names the asked-abo
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache, lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -31,13 +32,14 @@ WH_WORDS = "what|which|who|whom|whose|when|where|why|how"
 AUXILIARIES = (
     "is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had"
 )
-#: a capitalised word ("O'Neill", "Mercedes-Benz", "U.S."), or a number ("50", "2,310")
-_TOKEN = re.compile(r"[A-Z][\w’'.-]*\w|[A-Z]|\d[\d,.]*\d|\d")
+#: a capitalised word ("O'Neill", "Mercedes-Benz", "U.S."; not the "OS" of "macOS" nor the
+#: "Phone" of "iPhone"), or a number ("50", "2,310")
+_TOKEN = re.compile(r"(?<![\w’'])(?:[A-Z][\w’'.-]*\w|[A-Z])|\d[\d,.]*\d|\d")
 _POSSESSIVE = re.compile(r"['’]s?$")
 #: capitalised for the sentence or as a title, not as part of a name
 _NOT_NAMES = frozenset(
     f"{WH_WORDS}|{AUXILIARIES}|mr|mrs|ms|dr|prof|professor|doctor|sir|dame|lady|lord|captain"
-    "|president|mayor|chair|chairman|chairwoman".split("|")
+    "|president|mayor|chair|chairman|chairwoman|i".split("|")
 )
 #: words a title-cased text capitalises and running text does not
 _SMALL_WORDS = frozenset(
@@ -164,23 +166,50 @@ def _normal(number: str) -> str:
     return number.rstrip("0").rstrip(".") if "." in number else number
 
 
+#: a run of digits that is a phone number or a code ("+44 20 7946 0958"), not a quantity
+_PHONE = re.compile(r"\+?\d[\d ()-]{6,}\d")
+#: a clock time ("9:30", "20:00"): it is also said "9.30", and after 12 "8pm"
+_CLOCK = re.compile(r"(?<!\d)(\d{1,2})[:.](\d\d)(?!\d)")
+#: tens and units spelt out ("twenty-one", "ninety-ninth")
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_COMPOUND = re.compile(
+    rf"\b({'|'.join(_TENS)})[- ]({'|'.join(_NUMBER_WORDS[1:10] + _ORDINALS[1:10])})\b",
+    re.IGNORECASE,
+)
+
+
 def numbers(text: str) -> set[str]:
-    """The numbers written in digits in ``text``, in one form each (``_normal``); a number
-    with a leading zero ("00" of "9:00") is left out: "9am" says the same time."""
+    """The numbers written in digits in ``text``, in one form each (``_normal``), but for
+    phone numbers; a number with a leading zero ("00" of "9:00") is left out: "9am" says the
+    same time."""
+    text = _PHONE.sub(" ", unicodedata.normalize("NFKC", text))
     return {_normal(m) for m in _NUMBER.findall(text) if m == "0" or not m.startswith("0")}
 
 
 @lru_cache(maxsize=64)
 def mentioned_numbers(text: str) -> frozenset[str]:
-    """Every number ``text`` mentions, in digits, spelt out up to twenty ("four", "third")
-    or in Roman numerals ("World War II"); cached, as one document answers many questions."""
-    spelt = {_SPELT[m.casefold()] for m in _SPELT_WORD.findall(text)}
-    roman = {_ROMAN[m] for m in _ROMAN_WORD.findall(text)}
-    return frozenset(numbers(text) | spelt | roman)
+    """Every number ``text`` mentions, in any form a question may give it: in digits ("05"
+    as "5", "CO₂" as 2), spelt out ("four", "third", "twenty-one"), in Roman numerals
+    ("World War II"), a year by its last two digits ("FY24", "the 90s"), a clock time as
+    "9.30" and after 12 as "8" ("8pm"). Cached, as one document answers many questions."""
+    text = unicodedata.normalize("NFKC", text)
+    found = {_normal(m) for m in _NUMBER.findall(text)}
+    found |= {m.lstrip("0") or "0" for m in found}
+    found |= {n[2:] for n in found if len(n) == 4 and n[:2] in ("19", "20")}
+    for hour, minute in _CLOCK.findall(text):
+        found |= {_normal(f"{int(hour)}.{minute}"), str(int(hour) % 12 or 12)}
+    found |= {_SPELT[m.casefold()] for m in _SPELT_WORD.findall(text)}
+    found |= {
+        str(_TENS[t.casefold()] + int(_SPELT[u.casefold()])) for t, u in _COMPOUND.findall(text)
+    }
+    found |= {str(n) for word, n in _TENS.items() if re.search(rf"\b{word}", text, re.I)}
+    found |= {_ROMAN[m] for m in _ROMAN_WORD.findall(text)}
+    return frozenset(found)
 
 
-#: a word in capitals ("SP", "MSPs", "UK"): an abbreviation, which a document spells out
-_ABBREVIATION = re.compile(r"\b[A-Z]{2,}s?\b")
+#: a word in capitals ("SP", "MSPs", "UK", "U.S."): an abbreviation, which a document spells out
+_ABBREVIATION = re.compile(r"\b[A-Z]{2,}s?\b|(?<!\w)(?:[A-Z]\.){2,}")
 
 
 @lru_cache(maxsize=64)
@@ -188,6 +217,7 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(tokenize([text])[0])
 
 
+@lru_cache(maxsize=4096)
 def _held(word: str, stems: frozenset[str]) -> bool:
     """Whether a document of these ``stems`` holds ``word``, or a form of it ("Europe" for
     "European": one starts the other, four letters at least), or it spelt one letter apart

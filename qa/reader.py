@@ -283,11 +283,16 @@ def _asked_columns(
     """The columns to spell out of ``row`` for ``question``: its first, the ones whose cell
     it quotes (these two are its keys, also returned), and the ones whose name it uses;
     None (all) when it names no column but keys."""
-    asked = {w for w in _terms(question) - stop_words() if not w[0].isdigit()}
+    terms = _terms(question) - stop_words()
+    asked = {w for w in terms if not w[0].isdigit()}
     folded = " ".join(_WORDS.findall(question.casefold()))
     quoted = _quoted_cells(folded, text, row)
     found = tables.cells(text[row.start : row.end])
-    keys = {0} | {column for column, cell, _ in found if _terms(cell) & quoted}
+    # a cell the question quotes or uses a word of ("Saturday" for "Saturdays") tells
+    # the rows apart: it is kept with the named columns
+    keys = {0} | {
+        c for c, cell, _ in found if _terms(cell) & quoted or _shared(_terms(cell), terms)
+    }
     shared = {c: _shared(_terms(name), asked) for c, name in enumerate(header) if name}
     most = max(shared.values(), default=0)
     named = {c for c, n in shared.items() if n == most > 0}  # "T2 Plus", not "T2" beside it

@@ -85,3 +85,38 @@ def test_a_document_that_never_names_the_question_s_name_is_told_apart() -> None
     assert not asks_unnamed("When did the council meet?")  # no name
     assert asks_unnamed("Who did Celeron meet in London?")
     assert asks_unnamed("When did Kestrel Motors open a plant?")
+
+
+def test_a_number_is_found_in_the_forms_documents_write_it() -> None:
+    """Found by a review: with the number rule, each of these questions was "not found"
+    though its document gives the number in another form (a date, a clock time, a year's
+    last two digits, a subscript, a compound word), and a phone number's groups counted
+    as numbers the document had to mention."""
+    for question, document in [
+        ("What happened on 5 March 2024?", "On 2024-03-05 the plant opened."),
+        ("Which trains leave at 9am?", "| Express | 09:00 |"),
+        ("Is it open after 8pm?", "| Monday | 9:00 | 20:00 |"),
+        ("Is the 9.30am bus late?", "The 9:30 bus is late."),
+        ("What was profit in 2023/24?", "Profit in 2023/2024 rose."),
+        ("What was revenue in FY24?", "Revenue in the fiscal year 2024 fell."),
+        ("What happened in the 90s?", "In the 1990s it grew."),
+        ("What changed in the 21st century?", "In the twenty-first century it changed."),
+        ("How much CO2 does it emit?", "It emits 4 tonnes of CO₂."),
+    ]:
+        assert numbers(question) <= mentioned_numbers(document), (question, document)
+    assert numbers("Whose number is +44 20 7946 0958?") == set()
+
+
+def test_a_name_is_a_word_that_starts_capitalised_and_not_the_pronoun_i() -> None:
+    """Found by a review: "How do I …?" named "I", so every document was one that never
+    names it; "macOS", "iPhone" and "eBay" named "OS", "Phone" and "Bay"; "U.S." was not
+    taken for the abbreviation it is."""
+    document = "US regulators said the macOS update fixes eBay and iPhone bugs."
+    for question in [
+        "How do I update macOS?",
+        "How do I reset my iPhone?",
+        "When was eBay founded?",
+        "What did U.S. regulators say?",
+    ]:
+        assert not unnamed(question, runs(question, question=True), document), question
+    assert runs("How do I reset it?", question=True) == []

@@ -288,6 +288,14 @@ def test_a_column_the_question_names_is_read_alone_with_the_rows_first_cell() ->
     codes = "Code | Meaning | What to do\n--- | --- | ---\nE4 | No link | Move it closer\n"
     meaning = "The Code is E4 and the Meaning is No link."
     assert rows(codes, "What does error code E4 mean?") == [meaning]
+    # a review: "Saturday" does not quote the cell "Saturdays", yet it tells the rows apart
+    branches = (
+        "| Branch | Day | Opens | Closes |\n|---|---|---|---|\n"
+        "| Kirkgate | Weekdays | 9:00 | 17:30 |\n| Kirkgate | Saturdays | 10:00 | 16:00 |\n"
+    )
+    assert rows(branches, "When does Kirkgate close on a Saturday?")[-1] == (
+        "The Branch is Kirkgate, the Day is Saturdays and the Closes is 16:00."
+    )
     specs = "| Item | T2 | T2 Plus |\n|---|---|---|\n| Battery life | 18 months | 12 months |\n"
     assert rows(specs, "How long do the batteries last in the T2 Plus?") == [
         "The Item is Battery life and the T2 Plus is 12 months."
