@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.config import DEFAULT_MODEL, MODES, PRECISIONS, ConfigError, Settings, default_corpus_dir
 from qa.evaluation import (
@@ -20,6 +21,9 @@ from qa.evaluation import (
 )
 from qa.index import Index, IndexProblem, build
 from qa.retrieval import Hit, QueryError, clean_query, open_searcher, say
+
+if TYPE_CHECKING:
+    from qa.answer import Answer
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -83,7 +87,15 @@ def parser() -> argparse.ArgumentParser:
     _reader_option(se)
 
     ak = sub.add_parser("ask", help="answer a question with cited sentences")
-    ak.add_argument("question", type=_typed_text, help="the question")
+    ak.add_argument(
+        "questions",
+        nargs="+",
+        type=_typed_text,
+        metavar="question",
+        help="the question; several are answered in turn, and '-' reads one per line from "
+        "standard input (the model loads once: a script's 100 questions take seconds, not "
+        "100 start-ups)",
+    )
     _question_options(ak, "passages to read (default 5)")
     _reader_option(ak)
 
@@ -245,15 +257,55 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer each question in turn. One question prints as it always has (``--json``: one
+    indented object); several, or any read from standard input, print one after another
+    under "Q: …" (``--json``: one object per line, JSON Lines). A question that cannot be
+    asked (empty) is reported and the others are still answered."""
     from qa.answer import answerer
 
     settings = _settings(args)
+    questions = _questions(args.questions)
+    if not questions:
+        raise QueryError("no question given: standard input held only blank lines")
+    many = len(questions) > 1 or "-" in args.questions
     asker = answerer(settings)
-    answer = asker.ask(args.question, k=settings.k)
-    _warn_changed(asker.searcher.index, answer.paths())
-    if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
-        return 0
+    failed = 0
+    for n, question in enumerate(questions, 1):
+        try:
+            answer = asker.ask(question, k=settings.k)
+        except QueryError as exc:
+            if not many:
+                raise
+            failed += 1
+            print(f"qa: error: question {n}: {exc}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False))
+            continue
+        _warn_changed(asker.searcher.index, answer.paths())
+        if args.json:
+            indent = None if many else 1
+            print(json.dumps(answer.to_json(), ensure_ascii=False, indent=indent), flush=many)
+            continue
+        if many:
+            print(("\n" if n > 1 else "") + f"Q: {question}\n")
+        _print_answer(answer, settings.min_confidence)
+        sys.stdout.flush()
+    return 2 if failed else 0
+
+
+def _questions(given: list[str]) -> list[str]:
+    """The questions of the command line, with '-' replaced by standard input's lines (blank
+    ones skipped)."""
+    out: list[str] = []
+    for question in given:
+        if question != "-":
+            out.append(question)
+            continue
+        out += [_typed_text(line.strip()) for line in sys.stdin if line.strip()]
+    return out
+
+
+def _print_answer(answer: Answer, min_confidence: float) -> None:
     if answer.read_as:
         print(f"(read as: {answer.read_as})\n")
     print(answer.text)
@@ -263,17 +315,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     elif not answer.abstained:  # a yes/no question: the sentence is the answer
         print(f"\n(confidence {answer.confidence:.2f})")
     if answer.abstained:
-        print(answer.why_not_found(settings.min_confidence))
+        print(answer.why_not_found(min_confidence))
         print("\nclosest passages:" if answer.hits else "")
         for hit in answer.hits[:3]:
             print(_format_hit(hit))
-        return 0
+        return
     print("\nsources:")
     for c in answer.citations:
         also = f" (also in: {', '.join(s.path for s in c.also_in)})" if c.also_in else ""
         page = _pages(c.page, c.page_end)
         print(f"[{c.number}] {c.title} — {c.path}:{c.start}-{c.end}{page}{also}")
-    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

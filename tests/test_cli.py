@@ -155,6 +155,43 @@ def test_json_stays_valid_utf8_for_any_argument(seeds_settings: Settings) -> Non
     assert out["query"] == "Panjshir \ufffd valley" and out["hits"]
 
 
+def test_ask_answers_many_questions_with_one_start_up(seeds_settings: Settings) -> None:
+    """A script's questions, piped one per line to ``qa ask -``, are answered in one process
+    (the model loads once; each ``qa ask`` had cost about 7 s of start-up). ``--json``
+    prints one object per line; an empty question is an error line, the rest are answered,
+    and the exit code says one failed."""
+    index = str(seeds_settings.index_dir)
+    questions = "Where did Ashraf Ghani flee to?\n\n  \nWho won the 2022 FIFA World Cup?\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "--json", "-", "Who is Ahmad Massoud's father?",
+         "", "--index-dir", index],
+        cwd=ROOT, input=questions, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line["question"] for line in lines] == [
+        "Where did Ashraf Ghani flee to?",
+        "Who won the 2022 FIFA World Cup?",
+        "Who is Ahmad Massoud's father?",
+        "",
+    ]
+    assert lines[0]["short_answer"] == "United Arab Emirates"
+    assert lines[1]["abstained"] and lines[1]["abstain_reason"] == "unmatched_number"
+    assert not lines[2]["abstained"]
+    assert lines[3] == {"question": "", "error": "the question is empty"}
+    assert "qa: error: question 4: the question is empty" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "Where did Ashraf Ghani flee to?",
+         "Who won the 2022 FIFA World Cup?", "--index-dir", index],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.split("\nQ: ")
+    assert first.startswith("Q: Where did Ashraf Ghani flee to?")
+    assert "United Arab Emirates" in first
+    assert second.startswith("Who won the 2022 FIFA World Cup?") and "Not found" in second
+
+
 def test_a_pdf_passage_gives_the_pages_it_runs_over(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
