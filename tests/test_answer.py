@@ -657,6 +657,30 @@ def test_who_is_a_name_is_answered_by_the_description_beside_it(tmp_path: Path) 
     assert _a_name("Mary Smith") and not _a_name("Unite's regional officer")
 
 
+LOCKS = {
+    "locks.txt": "The Kerrow Canal locks\n\nThe canal opened in 1794 with ten locks. Lock 3 was "
+    "rebuilt in 1890 after a flood damaged its gates. The company refused to rebuild Lock 7, "
+    "which has been dry since 1921.\n",
+}
+
+
+@pytest.mark.slow
+def test_a_question_about_what_is_not_so_needs_a_sentence_that_says_so(tmp_path: Path) -> None:
+    """SQuAD 2.0's unanswerable questions often negate an answerable one ("Why did the
+    operation succeed?" of "… failed because …"), and `ask` answered them from the sentence
+    that answers the opposite. A sentence with no negative word ("not", "never", "refused",
+    "unable", "except", …) counts half for a negated question."""
+    from qa.answer import answerer
+
+    answer, index = _ask_corpus(tmp_path, LOCKS, "Which lock did the company refuse to rebuild?")
+    assert answer.short_answer == "Lock 7", answer.text
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    answer = asker.ask("Which lock was not rebuilt by the company?")
+    check_citations(answer, index)
+    assert answer.short_answer == "Lock 7", answer.text
+    assert asker.ask("Which lock was not damaged by a flood?").abstained
+
+
 FERRY = """# Ferry office
 
 The ferry office on Pier Road sells tickets and answers questions about sailings.
