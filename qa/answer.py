@@ -70,16 +70,25 @@ _BEFORE_NAME = re.compile(r"\s*,\s*")
 _AFTER_NAME = re.compile(
     r"\s*(?:,\s*(?:who\s+(?:is|was)\s+)?|\s(?:is|was)\s+)(?:known\s+as\s+)?(?:the\s+|an?\s+)?"
 )
-#: a question that asks about what is not so ("Which lock was not rebuilt?")
-_NEGATED = re.compile(r"\b(?:no|not|never|none|nothing|nobody|neither|nor|cannot)\b|n't\b", re.I)
+#: a question that asks about what is not so ("Which lock was not rebuilt?"); lower case,
+#: so not "What is the No. 1 song?", "a no-fly zone" nor a "Nor'easter"
+_NEGATED = re.compile(
+    r"\b(?:no(?!\.?\s*\d)|not|never|none|nothing|nobody|neither|nor|cannot)\b(?![-'’])|n't\b"
+)
+#: asking for a cause or a fix, not for what is not so: "Why won't it turn on?" is answered
+#: by "Check that the batteries are charged."
+_TROUBLE = re.compile(r"^\W*(?:why|what\s+if|how\s+(?:do|can|should)\s+(?:i|we|you))\b", re.I)
 #: a sentence that says something is not so, or only so, or otherwise: it can answer a
-#: negated question ("unable to legislate", "lacks", "all except Lock 3")
+#: negated question ("unable to legislate", "lacks", "all except Lock 3", "still stands")
 _NEGATIVE = re.compile(
     r"\b(?:no|not|never|none|nothing|nobody|neither|nor|without|cannot|lack(?:s|ed|ing)?"
     r"|fail(?:s|ed|ing)?|except|instead|rather|only|refus(?:e|es|ed)|den(?:y|ies|ied)"
     r"|reject(?:s|ed)?|absent|exclud(?:e|es|ed|ing)|prevent(?:s|ed)?|avoid(?:s|ed)?"
     r"|neglect(?:s|ed)?|ignor(?:e|es|ed)|unless|other\s+than|un(?:able|known|like|likely"
-    r"|clear|successful|sure|aware|available|paid|fit|usual|til|less))\b|n't\b",
+    r"|clear|successful|sure|aware|available|paid|fit|usual|til|less|touched)"
+    r"|miss(?:es|ed|ing)?|omit(?:s|ted)?|declin(?:e|es|ed)|forbid(?:s|den)?|prohibit(?:s|ed)?"
+    r"|ban(?:s|ned)?|barred|abstain(?:s|ed)?|remain(?:s|ed)?|still|closed?|stop(?:s|ped)?"
+    r"|abandon(?:s|ed)?|postpon(?:e|es|ed)|cancel(?:s|led|ed)?|halt(?:s|ed)?|against)\b|n't\b",
     re.I,
 )
 #: a question answered yes or no ("Is the jug dishwasher safe?"), not "which …", nor a
@@ -445,7 +454,8 @@ class Answerer:
         # 2 years?" of "three years"): its sentence answers it
         yes_no = _YES_NO.match(question) is not None
         asked = set() if yes_no else numbers(question)
-        negated = not yes_no and _NEGATED.search(question) is not None
+        negated = _NEGATED.search(question) is not None
+        negated = negated and not yes_no and not _TROUBLE.match(question)
         return Question(question, weights, runs(question, question=True), asked, negated)
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:

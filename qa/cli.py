@@ -94,7 +94,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="question",
         help="the question; several are answered in turn, and '-' reads one per line from "
         "standard input (the model loads once: a script's 100 questions take seconds, not "
-        "100 start-ups)",
+        "100 start-ups). Options go before or after all the questions, not between them",
     )
     _question_options(ak, "passages to read (default 5)")
     _reader_option(ak)
@@ -270,6 +270,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     many = len(questions) > 1 or "-" in args.questions
     asker = answerer(settings)
     failed = 0
+    warned: set[str] = set()
     for n, question in enumerate(questions, 1):
         try:
             answer = asker.ask(question, k=settings.k)
@@ -281,7 +282,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False))
             continue
-        _warn_changed(asker.searcher.index, answer.paths())
+        _warn_changed(asker.searcher.index, [p for p in answer.paths() if p not in warned])
+        warned.update(answer.paths())  # a stale file is warned about once, not per question
         if args.json:
             indent = None if many else 1
             print(json.dumps(answer.to_json(), ensure_ascii=False, indent=indent), flush=many)
@@ -295,13 +297,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _questions(given: list[str]) -> list[str]:
     """The questions of the command line, with '-' replaced by standard input's lines (blank
-    ones skipped)."""
+    ones skipped; bytes that are not UTF-8 become U+FFFD, as in an argument)."""
+    if given.count("-") > 1:
+        raise QueryError("'-' (questions from standard input) can be given once")
     out: list[str] = []
     for question in given:
         if question != "-":
             out.append(question)
             continue
-        out += [_typed_text(line.strip()) for line in sys.stdin if line.strip()]
+        raw = getattr(sys.stdin, "buffer", None)  # None: a text stream put in its place
+        text = raw.read().decode("utf-8", "replace") if raw is not None else sys.stdin.read()
+        text = text.removeprefix("\ufeff")
+        out += [line.strip() for line in text.split("\n") if line.strip()]
     return out
 
 

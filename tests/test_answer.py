@@ -681,6 +681,28 @@ def test_a_question_about_what_is_not_so_needs_a_sentence_that_says_so(tmp_path:
     assert asker.ask("Which lock was not damaged by a flood?").abstained
 
 
+def test_what_counts_as_a_negated_question() -> None:
+    """Found by a review: "What is the No. 1 song?", "a no-fly zone" and "Why won't it turn
+    on?" (asking for a fix, answered by "Check the batteries.") were taken for questions
+    about what is not so, and every answer sentence without a negative word was halved."""
+    from qa.answer import _NEGATED, _NEGATIVE, _TROUBLE
+
+    def negated(question: str) -> bool:
+        return bool(_NEGATED.search(question)) and not _TROUBLE.match(question)
+
+    for question in ["Which lock was not rebuilt?", "How many people didn't vote?",
+                     "Who has never won?", "What can't be recycled?"]:  # fmt: skip
+        assert negated(question), question
+    for question in ["What is the No. 1 song?", "What does a no-fly zone mean?",
+                     "Why won't it turn on?", "What if it doesn't charge?",
+                     "Who won the Nobel prize?", "When did the Nor'easter hit?"]:  # fmt: skip
+        assert not negated(question), question
+    for sentence in ["The motion was declined.", "The east wing still stands.",
+                     "It is closed on Wednesdays.", "It is unable to legislate."]:  # fmt: skip
+        assert _NEGATIVE.search(sentence), sentence
+    assert not _NEGATIVE.search("Lock 3 was rebuilt in 1890 after a flood.")
+
+
 FERRY = """# Ferry office
 
 The ferry office on Pier Road sells tickets and answers questions about sailings.

@@ -168,7 +168,7 @@ def test_ask_answers_many_questions_with_one_start_up(seeds_settings: Settings) 
         cwd=ROOT, input=questions, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 2, proc.stderr
-    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    lines = [json.loads(line) for line in proc.stdout.split("\n")[:-1]]  # JSON Lines: "\n"
     assert [line["question"] for line in lines] == [
         "Where did Ashraf Ghani flee to?",
         "Who won the 2022 FIFA World Cup?",
@@ -190,6 +190,28 @@ def test_ask_answers_many_questions_with_one_start_up(seeds_settings: Settings) 
     assert first.startswith("Q: Where did Ashraf Ghani flee to?")
     assert "United Arab Emirates" in first
     assert second.startswith("Who won the 2022 FIFA World Cup?") and "Not found" in second
+
+
+def test_ask_reads_questions_that_are_not_utf8_and_refuses_two_dashes(
+    seeds_settings: Settings,
+) -> None:
+    """Found by a review: a byte that is not UTF-8 on standard input ended `qa ask -` in a
+    traceback, and '-' given twice read nothing the second time without a word."""
+    index = str(seeds_settings.index_dir)
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "--json", "-", "--index-dir", index],
+        cwd=ROOT, input=b"Where did Ashraf Ghani flee to? caf\xe9\n", capture_output=True,
+        timeout=600, env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (line,) = proc.stdout.decode("utf-8").split("\n")[:-1]
+    assert json.loads(line)["question"] == "Where did Ashraf Ghani flee to? caf\ufffd"
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "-", "-", "--index-dir", index],
+        cwd=ROOT, input=b"Who?\n", capture_output=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 2 and b"can be given once" in proc.stderr, proc.stderr
+    assert b"Traceback" not in proc.stderr
 
 
 def test_a_pdf_passage_gives_the_pages_it_runs_over(
