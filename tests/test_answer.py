@@ -390,6 +390,16 @@ def _ask_corpus(tmp_path: Path, files: dict[str, str], question: str) -> tuple[A
     return answer, index
 
 
+def _assert_short_answers(tmp_path: Path, index: Index, expected: list[tuple[str, str]]) -> None:
+    """Ask each question of the index ``_ask_corpus`` built; check its citations and that
+    its short answer is the expected one."""
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    for question, short in expected:
+        answer = asker.ask(question)
+        check_citations(answer, index)
+        assert answer.short_answer == short, (question, answer.text)
+
+
 @pytest.mark.slow
 def test_a_sentence_is_quoted_once_and_its_edited_copy_cited(tmp_path: Path) -> None:
     """Found by a citation audit: a pronoun sentence joined to the one before it lost its
@@ -737,24 +747,22 @@ def test_the_column_a_question_names_answers_in_a_row_of_two_values(tmp_path: Pa
     mean?" gave "No" (of "No connection to the Hub"). A question that names a column ("close"
     for "Closes", "children" for "Child") is read against the row's first cell and that
     column only."""
-    from qa.answer import answerer
-
     answer, index = _ask_corpus(
         tmp_path, {"ferry.md": FERRY}, "What time does the ferry office close on Tuesday?"
     )
     assert answer.short_answer == "21:00", answer.text
-    asker = answerer(Settings(index_dir=tmp_path / "index"))
-    for question, short in [
-        ("When does the office open on Saturday?", "10:00"),
-        ("How much is a return ticket for a child?", "£5.40"),
-        ("What does a single ticket cost for children?", "£3.20"),
-        ("What does an adult pay for a return ticket?", "£11.00"),
-        ("What does error code E2 mean?", "No paper left"),
-        ("What should I do about error E5?", "Pay by cash"),
-    ]:
-        answer = asker.ask(question)
-        check_citations(answer, index)
-        assert answer.short_answer == short, (question, answer.text)
+    _assert_short_answers(
+        tmp_path,
+        index,
+        [
+            ("When does the office open on Saturday?", "10:00"),
+            ("How much is a return ticket for a child?", "£5.40"),
+            ("What does a single ticket cost for children?", "£3.20"),
+            ("What does an adult pay for a return ticket?", "£11.00"),
+            ("What does error code E2 mean?", "No paper left"),
+            ("What should I do about error E5?", "Pay by cash"),
+        ],
+    )
 
 
 OFFICE = """# Harbor Office staff
@@ -781,14 +789,15 @@ def test_a_markdown_table_without_outer_pipes_is_read_by_row(tmp_path: Path) -> 
 
     answer, index = _ask_corpus(tmp_path, {"office.md": OFFICE}, "Which room is Quinn Petrov in?")
     assert answer.short_answer == "204", answer.text
-    asker = answerer(Settings(index_dir=tmp_path / "index"))
-    for question, short in [
-        ("What is Ada Lindqvist's role?", "Pilot"),
-        ("Who is the treasurer?", "Tomas Berg"),
-    ]:
-        answer = asker.ask(question)
-        check_citations(answer, index)
-        assert answer.short_answer == short, (question, answer.text)
+    _assert_short_answers(
+        tmp_path,
+        index,
+        [
+            ("What is Ada Lindqvist's role?", "Pilot"),
+            ("Who is the treasurer?", "Tomas Berg"),
+        ],
+    )
+    asker = answerer(Settings(index_dir=tmp_path / "index"))  # the one the helper used
     assert asker.ask("Which room is Quinn Sato in?").abstained
 
 
@@ -892,20 +901,18 @@ def test_look_alike_names_and_headlines_pick_the_right_article(tmp_path: Path) -
     naming a look-alike of the asked-about name now scores less (NAME_CONFLICT), and a
     sentence is credited with the question's words its article's headline holds
     (TITLE_SHARE): each fix answers one of the two."""
-    from qa.answer import answerer
-
     files = {p.name: p.read_text(encoding="utf-8") for p in (DATA / "lookalikes").iterdir()}
     answer, index = _ask_corpus(tmp_path, files, "Who is the chief executive of Kestrel Aviation?")
     assert answer.short_answer == "Daniel Okafor", answer.text
-    asker = answerer(Settings(index_dir=tmp_path / "index"))
-    for question, short in [
-        ("Who opened the battery plant in Leeds?", "Anna Whitfield"),
-        ("Who is the chief executive of Kestrel Motors?", "Daniel Hart"),
-        ("When was Kestrel Aviation founded?", "1998"),
-    ]:
-        answer = asker.ask(question)
-        check_citations(answer, index)
-        assert answer.short_answer == short, (question, answer.text)
+    _assert_short_answers(
+        tmp_path,
+        index,
+        [
+            ("Who opened the battery plant in Leeds?", "Anna Whitfield"),
+            ("Who is the chief executive of Kestrel Motors?", "Daniel Hart"),
+            ("When was Kestrel Aviation founded?", "1998"),
+        ],
+    )
 
 
 @pytest.mark.slow
