@@ -15,8 +15,9 @@ Policy (explicit, tested):
   ``min_answer_odds``. Otherwise the answer is "not found", with the closest passages shown
   as such: never a confident wrong answer. The ``confidence`` reported is that answer score
   (clipped to 0..1), so an answer is given exactly when it reaches ``min_confidence``.
-- A yes/no question ("Is the jug dishwasher safe?") is answered by its sentence alone: the
-  reader can only point at words, and those it points at ("the base") would read as its answer.
+- A yes/no question ("Is the jug dishwasher safe?") is answered by its sentence: the reader
+  can only point at words, and those it points at ("the base") would read as its answer. The
+  short answer is "Yes" or "No" where the sentence says so plainly (qa/replies.py), else none.
 - Citation numbers follow the order of the answer's sentences; citation n is the n-th source
   in the list, and identical sentences found in several files are one citation with
   ``also_in`` sources.
@@ -45,6 +46,7 @@ from qa.names import (
     unnamed,
 )
 from qa.reader import Reader, Span, asks, reader_for, row_view
+from qa.replies import Reply, reply
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 from qa.tables import has_table
 
@@ -98,6 +100,8 @@ _YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})(?:n't)?\b(?!.*\b(?:{WH_WORDS}|or)\
 #: a bare reply that starts its line and ends where the sentence starts ("No. The jug …",
 #: "Yes.\nThe plate …"); not one that answered the question before it on its line
 _REPLY = re.compile(r"^[ \t]*((?:yes|no)[.!])[ \t]*\n?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+#: a sentence opening with its reply: "No. The T2 connects only …", "Yes, it does."
+_OPENING_REPLY = re.compile(r"(yes|no)(?=[.!,]\s)", re.IGNORECASE)
 #: a question asking for steps to follow: "How do I reset …?", "How can we book …?", "How to …"
 _HOW_TO = re.compile(
     r"^\W*how\s+(?:(?:do|can|should)\s+(?:i|we|you)(?!\s+(?:know|tell)\b)|to)\b", re.IGNORECASE
@@ -269,6 +273,7 @@ class _Candidate:
     reader: Span | None = None  # the reader's span that made it the answer
     wording: str = ""  # what its score reads, when not ``text``: a table row with its columns
     table: bool = False  # a line of a table (its header too)
+    reply: Reply | None = None  # "Yes" or "No" to a yes/no question, said by ``text``
 
     groups: set[tuple[str, int, int]] = field(default_factory=set)  # near-duplicate spans
     twin_places: set[tuple[str, int]] = field(default_factory=set)
@@ -666,8 +671,8 @@ class Answerer:
                                                        end - place.start)  # fmt: skip
         cand.entity = (cand.text[a:b], a, b)
         cand.reader = read.span
-        if yes_no:
-            cand.entity = None  # the sentence answers; no span of it is "the answer"
+        if yes_no:  # the sentence answers; no span of it is "the answer", but a reply may be
+            cand.entity, cand.reply = self._reply(question, cand)
         return self._with_second(cand, ranked), shown, None, best
 
     def _descriptions(
@@ -725,14 +730,29 @@ class Answerer:
         cand.reader = read.span if read is not None else None
         return self._with_second(cand, ranked), shown, None, (odds, cand.score)
 
+    @staticmethod
+    def _reply(
+        question: Question, cand: _Candidate
+    ) -> tuple[tuple[str, int, int] | None, Reply | None]:
+        """The short reply to a yes/no question: the bare "Yes." or "No." that opens the
+        sentence (``_with_reply``), marked in it; else one its grammar says plainly
+        (``qa.replies``), which no word of it shows; else none."""
+        bare = _OPENING_REPLY.match(cand.text)
+        if bare:
+            said: Reply = "Yes" if bare[1].lower() == "yes" else "No"
+            return (bare[1], 0, bare.end()), said
+        if cand.table:
+            return None, None  # a row's cells are no sentence to parse
+        return None, reply(question.text, cand.text, question.weights)
+
     def _with_reply(self, place: Source) -> Source:
         """``place`` with the bare "Yes." or "No." just before it, which answers a yes/no
         question the sentence explains ("No." / "The BrewMate takes ground coffee only")."""
         doc = self.searcher.index.by_path[place.path]
-        reply = _REPLY.search(doc.text, max(0, place.start - 12), place.start)
-        if reply is None:
+        bare = _REPLY.search(doc.text, max(0, place.start - 12), place.start)
+        if bare is None:
             return place
-        return replace(place, start=reply.start(1), page=doc.page_at(reply.start(1)))
+        return replace(place, start=bare.start(1), page=doc.page_at(bare.start(1)))
 
     @staticmethod
     def _title_words(question: Question, titles: list[str]) -> dict[str, dict[str, float]]:
@@ -792,7 +812,7 @@ class Answerer:
             text,
             False,
             confidence,
-            best.entity[0] if best.entity else None,
+            best.entity[0] if best.entity else best.reply,
             sentences,
             citations,
             hits,

@@ -187,6 +187,11 @@ def numbers(text: str) -> set[str]:
     return {_normal(m) for m in _NUMBER.findall(text) if m == "0" or not m.startswith("0")}
 
 
+def asked_numbers(text: str) -> set[str]:
+    """The numbers ``text`` gives in digits or in words ("two years", "the third")."""
+    return numbers(text) | {_SPELT[w.lower()] for w in _SPELT_WORD.findall(text)}
+
+
 @lru_cache(maxsize=64)
 def mentioned_numbers(text: str) -> frozenset[str]:
     """Every number ``text`` mentions, in any form a question may give it: in digits ("05"

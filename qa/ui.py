@@ -44,6 +44,7 @@ EXAMPLES = [
 CSS = """
 .qa-answer {font-size: 1.1rem; line-height: 1.6}
 .qa-answer mark.qa-short {background: #fde68a; font-weight: 600; padding: 0 2px}
+.qa-answer strong.qa-reply {margin-right: 0.3em}
 .qa-notfound {border-left: 4px solid #9ca3af; padding-left: .8rem}
 a.qa-cite {font-weight: 600; text-decoration: none; cursor: pointer; color: #2563eb}
 .qa-source {border: 1px solid #e5e7eb; border-radius: 8px; padding: .6rem .8rem; margin: .5rem 0}
@@ -123,6 +124,9 @@ def render_answer(answer: Answer, min_confidence: float) -> str:
         _marked(s.text, s.short_start, s.short_end, "qa-short") + " " + _cite(s.citation)
         for s in answer.sentences
     ]
+    if answer.short_answer and all(s.short_start is None for s in answer.sentences):
+        # a reply no word of the sentence shows ("No", read off "is not related"): said first
+        parts.insert(0, f'<strong class="qa-reply">{_e(answer.short_answer)}.</strong>')
     return (
         f'<div class="qa-answer">{_asked(answer)}<p>{" ".join(parts)}</p>'
         f'<p class="qa-file">confidence {answer.confidence:.2f}</p></div>'

@@ -840,8 +840,10 @@ def test_a_yes_no_question_is_answered_by_its_sentence(tmp_path: Path) -> None:
         "soapy water. The jug is dishwasher safe; the base is not.\n"
     }
     answer, _ = _ask_corpus(tmp_path, files, "Is the jug dishwasher safe?")
-    assert not answer.abstained and answer.short_answer is None
+    assert not answer.abstained
     assert answer.sentences[0].text == "The jug is dishwasher safe; the base is not."
+    # the reply is read off the sentence's grammar (qa/replies.py); no word of it is marked
+    assert answer.short_answer == "Yes" and answer.sentences[0].short_start is None
     assert answer.citations[0].answer_start is None and answer.reader_odds is not None
 
 
@@ -858,11 +860,14 @@ def test_a_yes_no_answer_keeps_the_bare_yes_or_no_before_its_sentence(tmp_path: 
     pods, index = _ask_corpus(tmp_path, {"faq.md": faq}, "Can I use coffee pods?")
     check_citations(pods, index)
     assert pods.sentences[0].text.startswith("No. The BrewMate 300 takes ground coffee only")
+    assert pods.short_answer == "No" and pods.sentences[0].short_start == 0  # the "No" marked
+    assert faq[pods.citations[0].answer_start : pods.citations[0].answer_end] == "No"
     from qa.answer import answerer
 
     off = answerer(Settings(index_dir=tmp_path / "index")).ask("Does the BrewMate switch off?")
     check_citations(off, index)
     assert off.sentences[0].text.startswith("Yes.\nThe hot plate switches off")
+    assert off.short_answer == "Yes"
     what = answerer(Settings(index_dir=tmp_path / "index")).ask("What does the BrewMate take?")
     assert what.sentences[0].text.startswith("The BrewMate 300")  # not a yes/no question
 

@@ -182,14 +182,17 @@ def test_ask_answers_many_questions_with_one_start_up(seeds_settings: Settings) 
     assert "qa: error: question 4: the question is empty" in proc.stderr
     proc = subprocess.run(
         [sys.executable, "-m", "qa.cli", "ask", "Where did Ashraf Ghani flee to?",
-         "Who won the 2022 FIFA World Cup?", "--index-dir", index],
+         "Who won the 2022 FIFA World Cup?", "Will Ahmad Massoud surrender to the Taliban?",
+         "--index-dir", index],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    first, second = proc.stdout.split("\nQ: ")
+    first, second, third = proc.stdout.split("\nQ: ")
     assert first.startswith("Q: Where did Ashraf Ghani flee to?")
     assert "United Arab Emirates" in first
     assert second.startswith("Who won the 2022 FIFA World Cup?") and "Not found" in second
+    # a yes/no question: the sentence answers, and the reply its grammar gives is short
+    assert "won’t surrender to the Taliban" in third and "short answer: No  (" in third
 
 
 def test_ask_reads_questions_that_are_not_utf8_and_refuses_two_dashes(

@@ -174,6 +174,15 @@ def test_enter_submits_and_unanswerable_says_not_found(page) -> None:  # type: i
     assert re.search(r"scored 0\.\d\d, below the 0\.53 an answer needs", shown), shown
 
 
+def test_a_yes_no_question_gets_its_reply_first(page) -> None:  # type: ignore[no-untyped-def]
+    """The sentence answers a yes/no question; the reply its grammar gives ("won't
+    surrender") is said before it."""
+    ask(page, "Will Ahmad Massoud surrender to the Taliban?")
+    assert page.locator("#qa-answer .qa-reply").inner_text() == "No."
+    assert "won’t surrender to the Taliban" in page.locator("#qa-answer").inner_text()
+    assert page.locator("#qa-answer mark.qa-short").count() == 0
+
+
 def test_a_misspelt_question_is_answered_and_shown_as_read(page) -> None:  # type: ignore[no-untyped-def]
     """Found by an audit: a typo in the key word made the answer "not found". The page
     answers and shows the question as it was read."""

@@ -279,3 +279,16 @@ def test_serve_rebuilds_an_index_of_older_settings_before_the_page_opens(
     assert "rebuilding it from" in capsys.readouterr().err
     rebuilt = json.loads((ix / "manifest.json").read_text())
     assert rebuilt["signature"]["chunker_version"] == CHUNKER_VERSION
+
+
+def test_a_reply_no_word_shows_is_said_before_the_sentence() -> None:
+    """A "No" read off "is not related" marks no word of the sentence, so the answer says
+    it first, in bold; a short answer marked in its sentence is not said twice."""
+    answer, _ = make_answer("Intro. Evil is not related to good.")
+    sentence = replace(answer.sentences[0], short_answer=None, short_start=None, short_end=None)
+    said = replace(answer, short_answer="No", sentences=[sentence])
+    html = render_answer(said, 0.5)
+    assert '<strong class="qa-reply">No.</strong> Evil is not related' in html
+    assert "qa-reply" not in render_answer(answer, 0.5)  # "Evil" is marked instead
+    unsure = replace(said, short_answer=None)
+    assert "qa-reply" not in render_answer(unsure, 0.5)
