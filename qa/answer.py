@@ -55,8 +55,11 @@ NOT_FOUND = "Not found in these documents."
 #: why an answer was withheld: nothing retrieved; the reader found no span in the passages;
 #: the best answer's score fell below ``min_confidence``; or it cleared that but the reader's
 #: log-odds fell below ``min_answer_odds``; or its document never mentions a number the
-#: question gives ("revenue in 2021" of a report on 2024)
-AbstainReason = Literal["no_passages", "no_span", "low_score", "low_odds", "unmatched_number"]
+#: question gives ("revenue in 2021" of a report on 2024); or it asks for an amount of money
+#: and no answer read is one ("How much is her salary?" of "1.84 million customers")
+AbstainReason = Literal[
+    "no_passages", "no_span", "low_score", "low_odds", "unmatched_number", "no_amount"
+]
 
 _WORD = re.compile(r"\w+")
 #: "Who is James Okafor?": a name, all of the question after "is", asked to be described
@@ -100,6 +103,33 @@ _YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})(?:n't)?\b(?!.*\b(?:{WH_WORDS}|or)\
 #: a bare reply that starts its line and ends where the sentence starts ("No. The jug …",
 #: "Yes.\nThe plate …"); not one that answered the question before it on its line
 _REPLY = re.compile(r"^[ \t]*((?:yes|no)[.!])[ \t]*\n?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+#: a question asking for an amount of money ("How much did the dam cost?", "What is the
+#: chief executive's salary?"); not for a change in one ("How much did revenue rise?"), nor
+#: for time or things spent ("How much time did they spend?"): see ``_MONEY_ASIDE``
+_MONEY_ASKED = re.compile(
+    r"\bhow\s+much\b.*\b(?:costs?|costing|price[ds]?|salary|paid|pays?|revenues?|spend|spent"
+    r"|spends|worth|fees?|budget|income|profits?|charge[ds]?|earn(?:s|ed)?|fund(?:s|ed)?"
+    r"|invest(?:s|ed)?|wages?|fined?|donat(?:e|es|ed)|raised?|bill|contribut(?:e|es|ed)"
+    r"|sell|sells|sold|buy|bought|lend|lent|borrow(?:ed)?|owe[sd]?|rent)\b"
+    r"|\bwhat\s+(?:is|was|are|were)\s+(?:the\s+)?"
+    r"(?:(?!(?:of|for|in|on|to|with|by|from|about)\b)[\w’'-]+\s+){0,4}"
+    r"(?:cost|price|salary|fee|budget|revenue|income|profit|wage|fare|rent|bill)s?\b",
+    re.IGNORECASE,
+)
+_MONEY_ASIDE = re.compile(
+    r"\b(?:increased?|rises?|rose|risen|grew|grow[ns]?|f[ae]ll|fallen|drop(?:ped)?|declined?"
+    r"|change[ds]?|percent(?:age)?|per\s+cent|share|proportion|cut|reduced?)\b"
+    r"|\bhow\s+much\s+(?:more\s+|less\s+)?(?:time|energy|effort|water|power|land|space"
+    r"|fuel|food|data|memory|weight|rain|snow)\b",
+    re.IGNORECASE,
+)
+#: an amount of money: a currency sign or word, pence ("25p"), or "free"
+_AMOUNT = re.compile(
+    r"[£$€¥₹₩₽¢]|\b(?:pounds?|dollars?|euros?|yen|francs?|marks?|pence|cents?|usd|gbp|eur"
+    r"|chf|livres?|guineas?|shillings?|rupees?|yuan|r[ou]+bles?|pesos?|kron[aeo]r?|rand"
+    r"|lira|free|nothing)\b|\d\s?p\b",
+    re.IGNORECASE,
+)
 #: a sentence opening with its reply: "No. The T2 connects only …", "Yes, it does."
 _OPENING_REPLY = re.compile(r"(yes|no)(?=[.!,]\s)", re.IGNORECASE)
 #: a question asking for steps to follow: "How do I reset …?", "How can we book …?", "How to …"
@@ -120,6 +150,7 @@ class Question:
     names: list[set[str]] = field(default_factory=list)  # its names' words ("Kestrel Aviation")
     numbers: set[str] = field(default_factory=set)  # the numbers it gives ("2021", "3")
     negated: bool = False  # it asks what is not so (not a yes/no question)
+    money: bool = False  # it asks for an amount of money (``_MONEY_ASKED``)
 
 
 @dataclass(frozen=True)
@@ -190,6 +221,8 @@ class Answer:
             'judged "no answer here" more likely than the answer it found',
             "unmatched_number": "the best answer read in them comes from a document that "
             + _unmentioned(sorted(numbers(self.question), key=float)),
+            "no_amount": "the question asks for an amount of money, and no answer read in "
+            "them is one",
         }.get(self.abstain_reason or "")
         return f"The closest passages are listed below; {why}." if why else ""
 
@@ -461,7 +494,8 @@ class Answerer:
         asked = set() if yes_no else numbers(question)
         negated = _NEGATED.search(question) is not None
         negated = negated and not yes_no and not _TROUBLE.match(question)
-        return Question(question, weights, runs(question, question=True), asked, negated)
+        money = bool(_MONEY_ASKED.search(question)) and not _MONEY_ASIDE.search(question)
+        return Question(question, weights, runs(question, question=True), asked, negated, money)
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         """Sentences of the passages; identical ones (chunk overlap, copied text) are one
@@ -642,6 +676,10 @@ class Answerer:
             placed = described  # a description set beside the name answers
         if not placed:
             return [], 0.0, "no_span", None
+        if question.money:  # "1.84 million" (customers) is no salary
+            placed = [p for p in placed if self._an_amount(p[0])]
+            if not placed:
+                return [], 0.0, "no_amount", None
         titled = self._title_words(question, [c.sources[n][0].title for _, (c, n) in placed])
 
         def worth(p: tuple[_Read, tuple[_Candidate, int]]) -> float:
@@ -674,6 +712,12 @@ class Answerer:
         if yes_no:  # the sentence answers; no span of it is "the answer", but a reply may be
             cand.entity, cand.reply = self._reply(question, cand)
         return self._with_second(cand, ranked), shown, None, best
+
+    def _an_amount(self, read: _Read) -> bool:
+        """Whether the span is an amount of money, with what is written just around it:
+        "£412.6 million", "412.6 million pounds", "25p per item"."""
+        text = self.searcher.index.by_path[read.path].text
+        return _AMOUNT.search(text, max(0, read.start - 2), read.end + 10) is not None
 
     def _descriptions(
         self, question: str, placed: list[tuple[_Read, tuple[_Candidate, int]]]

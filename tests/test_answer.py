@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -611,6 +612,39 @@ def test_a_number_the_question_gives_must_be_in_the_answers_document(tmp_path: P
         assert answer.short_answer == short, (question, answer.text)
         assert answer.citations[0].path.endswith(path)
     assert asker.ask("How many people does the trust employ?").short_answer == "240"
+
+
+@pytest.mark.slow
+def test_a_question_asking_for_money_is_answered_by_an_amount(tmp_path: Path) -> None:
+    """Found by an audit: "What is the salary of Corvala Water Trust's chief executive?",
+    of a report that gives none, answered "1.84 million" (its customers). A question asking
+    for an amount of money is answered by a span that is one (a currency sign or word,
+    pence, "free"), else not at all, with that reason. (Every answer to such a question in
+    the two SQuAD files, 36 of them, is an amount by this test.)"""
+    files = {
+        "trust.txt": "Harbour Trust annual report\n\nThe Harbour Trust supplies water to 1.84 "
+        "million customers. Its chief executive, Ruth Ellery, joined in 2021. The new "
+        "treatment works cost £58 million and opened in May. A day ticket to the harbour "
+        "museum costs 80p for children and nothing for members.\n"
+    }
+    answer, index = _ask_corpus(
+        tmp_path, files, "What is the salary of the Harbour Trust's chief executive?"
+    )
+    assert answer.abstained and answer.short_answer is None, answer.text
+    assert answer.abstain_reason in {"no_amount", "low_score"}
+    from qa.answer import answerer
+
+    asker = answerer(Settings(index_dir=tmp_path / "index"))
+    for question, short in [
+        ("How much did the new treatment works cost?", "£58 million"),
+        ("How much does a day ticket cost for children?", "80p"),
+        ("How many customers does the trust supply?", "1.84 million"),  # no money asked
+    ]:
+        got = asker.ask(question)
+        check_citations(got, index)
+        assert got.short_answer == short, (question, got.text)
+    said = replace(answer, abstain_reason="no_amount").why_not_found(0.5)
+    assert "asks for an amount of money, and no answer read in them is one" in said
 
 
 BANKS = {
