@@ -23,7 +23,7 @@ from qa.bm25 import tokenize  # noqa: E402
 from qa.names import stop_words  # noqa: E402
 from qa.replies import reply  # noqa: E402
 
-DEFAULT = [ROOT / "tests" / "data" / "yes-no-dev.jsonl", ROOT / "tests" / "data" / "yes-no.jsonl"]
+DEFAULT = [ROOT / "tests" / "data" / f"yes-no{n}.jsonl" for n in ("-dev", "", "-3", "-4")]
 
 
 def score(path: Path, show_wrong: bool) -> None:
