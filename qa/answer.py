@@ -119,19 +119,29 @@ _MONEY_ASKED = re.compile(
 _MONEY_ASIDE = re.compile(
     r"\b(?:increased?|rises?|rose|risen|grew|grow[ns]?|f[ae]ll|fallen|drop(?:ped)?|declined?"
     r"|change[ds]?|percent(?:age)?|per\s+cent|share|proportion|cut|reduced?)\b"
-    r"|\bhow\s+much\s+(?:more\s+|less\s+)?(?:time|energy|effort|water|power|land|space"
-    r"|fuel|food|data|memory|weight|rain|snow)\b",
+    # "How much oil / time / of the budget …": an amount of something else
+    r"|\bhow\s+much\s+(?:more\s+|less\s+)?(?!(?:did|does|do|is|was|were|are|will|would|has"
+    r"|have|had|can|could|should|money|cash|funding|the|a|an|it|they|he|she|we|you|i)\b)[a-z]+"
+    # "the income tax rate", "the price-to-earnings ratio", "the Budget Act", "the bill's …"
+    r"|\b(?:cost|price|salary|revenue|fee|budget|income|profit|tax|fare|bill|earning)s?"
+    r"(?:['’]s\b|[\s-]+(?:rates?|margins?|ratios?|growth|numbers?|act|structure|zones?"
+    r"|provisions?|cap|index|list|bands?|scale|polic(?:y|ies)|war)\b|-to-)",
     re.IGNORECASE,
 )
-#: an amount of money: a currency sign or word, pence ("25p"), or "free"
+#: an amount of money: a currency sign, code or word, pence ("25p"), or "free"
 _AMOUNT = re.compile(
-    r"[£$€¥₹₩₽¢]|\b(?:pounds?|dollars?|euros?|yen|francs?|marks?|pence|cents?|usd|gbp|eur"
-    r"|chf|livres?|guineas?|shillings?|rupees?|yuan|r[ou]+bles?|pesos?|kron[aeo]r?|rand"
-    r"|lira|free|nothing)\b|\d\s?p\b",
+    r"[£$€¥₹₩₽¢₺₦₱]|\b(?:usd|eur|gbp|inr|jpy|cny|rmb|aud|cad|chf|sek|nok|dkk|pln|zar|aed"
+    r"|sar|nzd|hkd|sgd|brl|mxn|rs\.?|zł)(?=\s?\d)|\b(?:pounds?|dollars?|euros?|yen|francs?"
+    r"|pence|cents?|livres?|guineas?|shillings?|rupees?|yuan|r[ou]+bles?|pesos?|kron[aeo]r?"
+    r"|lira|lire|dirhams?|riyals?|baht|lakhs?|crores?|zł|free(?!-)|nothing)\b"
+    r"|\d\s?(?:rand|kr|won|zł)\b|(?<![\d.,])\d{1,3}\s?p\b",
     re.IGNORECASE,
 )
-#: a sentence opening with its reply: "No. The T2 connects only …", "Yes, it does."
-_OPENING_REPLY = re.compile(r"(yes|no)(?=[.!,]\s)", re.IGNORECASE)
+#: where a sentence ends, to keep ``_an_amount`` to the span's own sentence
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\d]|\s*$)|\n\s*\n")
+#: a sentence opening with its reply: "No. The T2 connects only …", "Yes, it does." (not
+#: "No. 10 Downing Street", nor "Yes, Minister", a title)
+_OPENING_REPLY = re.compile(r"(yes|no)(?:(?=[.!]\s)(?!\.\s*\d)|(?=,\s+(?-i:[a-z])))", re.I)
 #: a question asking for steps to follow: "How do I reset …?", "How can we book …?", "How to …"
 _HOW_TO = re.compile(
     r"^\W*how\s+(?:(?:do|can|should)\s+(?:i|we|you)(?!\s+(?:know|tell)\b)|to)\b", re.IGNORECASE
@@ -254,6 +264,20 @@ class Answer:
             ],
             "passages": [h.to_json() for h in self.hits],
         }
+
+
+def asks_money(question: str) -> bool:
+    """Whether ``question`` asks for an amount of money (``_MONEY_ASKED``, ``_MONEY_ASIDE``)."""
+    return bool(_MONEY_ASKED.search(question)) and not _MONEY_ASIDE.search(question)
+
+
+def an_amount(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is an amount of money, with what is written just around
+    it in its sentence: "£412.6 million", "USD 5m", "412.6 million pounds", "25p per item"
+    (not "2021" before "Mark Lee left.")."""
+    before = _SENTENCE_END.split(text[max(0, start - 6) : start])[-1]
+    after = _SENTENCE_END.split(text[end : end + 25])[0]
+    return _AMOUNT.search(before + text[start:end] + after) is not None
 
 
 def apart(score: float, threshold: float) -> tuple[str, str]:
@@ -494,7 +518,7 @@ class Answerer:
         asked = set() if yes_no else numbers(question)
         negated = _NEGATED.search(question) is not None
         negated = negated and not yes_no and not _TROUBLE.match(question)
-        money = bool(_MONEY_ASKED.search(question)) and not _MONEY_ASIDE.search(question)
+        money = asks_money(question)
         return Question(question, weights, runs(question, question=True), asked, negated, money)
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
@@ -714,10 +738,7 @@ class Answerer:
         return self._with_second(cand, ranked), shown, None, best
 
     def _an_amount(self, read: _Read) -> bool:
-        """Whether the span is an amount of money, with what is written just around it:
-        "£412.6 million", "412.6 million pounds", "25p per item"."""
-        text = self.searcher.index.by_path[read.path].text
-        return _AMOUNT.search(text, max(0, read.start - 2), read.end + 10) is not None
+        return an_amount(self.searcher.index.by_path[read.path].text, read.start, read.end)
 
     def _descriptions(
         self, question: str, placed: list[tuple[_Read, tuple[_Candidate, int]]]

@@ -38,9 +38,12 @@ from qa.names import asked_numbers, mentioned_numbers
 
 Reply = Literal["Yes", "No"]
 
-#: share of the question's weight (IDF of its content words) the sentence must hold
-YES_COVERAGE = 0.8
+#: share of the question's weight (IDF of its content words) a sentence saying no must hold
 NO_COVERAGE = 0.6
+#: longer text is no sentence (and parsing it would take long): no reply
+MAX_SENTENCE = 2_000
+#: words that doubt what follows them: "Critics dispute that …", "It is a myth that …"
+_DOUBT = frozenset({"deny", "dispute", "doubt", "myth", "rumour", "rumor", "unconfirmed", "false"})
 #: words that negate the phrase or clause they belong to
 _NEGATORS = frozenset({"not", "n't", "never", "no", "none", "nothing", "nobody", "neither", "nor"})
 #: children that start a clause of their own: a negation inside one does not reach them
@@ -58,7 +61,9 @@ _HEDGE = re.compile(
     r"|unlikely|plan(?:s|ned|ning)?\s+to|proposed?|expects?|expected|considering|other\s+than"
     r"|apart\s+from|instead|rather|but|(?:al)?though|hop(?:e|es|ed|ing)|aims?|intends?"
     r"|order(?:s|ed)?|legend|attributed|reportedly|allegedly|rumou?r(?:s|ed)?|claims?"
-    r"|claimed|believed|thought|said\s+to|should|would|sought|seeks?|asked)\b",
+    r"|claimed|believed|thought|said\s+to|should|would|sought|seeks?|asked|nearly|almost"
+    r"|barely|hardly|scarcely|few|partly|partially|former(?:ly)?|until|used\s+to|will"
+    r"|from\s+\S+\s+to)\b",
     re.IGNORECASE,
 )
 #: words that say the opposite of each other, by lemma: "The museum is closed on Mondays"
@@ -128,17 +133,23 @@ def _stems(text: str) -> set[str]:
 
 
 def _negated(token: Any) -> bool:
-    """A word that says not, but not "not only" (which adds) and not one followed by a
-    word that says not itself ("not incompatible")."""
+    """A word that says not, but not the "not" of "not only" (which adds)."""
     if not (token.dep_ == "neg" or token.lower_ in _NEGATORS):
         return False
-    after = token.doc[token.i + 1 : token.i + 3]
-    return not any(t.lower_ in _ADDING for t in after[:1])
+    after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return after is None or after.lower_ not in _ADDING
 
 
 def _double(token: Any) -> bool:
-    """ "not incompatible", "never unhelpful": two negations, too subtle for a bare reply."""
-    return any(_NEGATIVE_PREFIX.match(t.lower_) for t in token.doc[token.i + 1 : token.i + 3])
+    """ "not incompatible", "never unhelpful": two negations, too subtle for a bare reply.
+    un-/non- negate any word; in-/im-/il-/ir-/dis- only an adjective's ("not included"
+    is one negation)."""
+    return any(_prefix_negates(t) for t in token.doc[token.i + 1 : token.i + 3])
+
+
+def _prefix_negates(token: Any) -> bool:
+    m = _NEGATIVE_PREFIX.fullmatch(token.lower_)
+    return bool(m) and (token.lower_.startswith(("un", "non")) or token.pos_ == "ADJ")
 
 
 def _scope(negator: Any) -> tuple[list[Any], list[Any]]:
@@ -199,29 +210,31 @@ def _says_no(token: Any) -> bool:
     return token.lemma_.lower() in _NOT_DONE or bool(_NEGATIVE_WORDS.fullmatch(token.text))
 
 
-def _opposed(asked: _Asked, parsed: Any) -> set[str]:
-    """The question's words the sentence says the opposite of: a word of opposite meaning
-    (``_OPPOSITES``), or the word itself after "refused to", "declined to", "failed to"."""
+def _opposed(asked: _Asked, parsed: Any) -> tuple[set[str], set[str]]:
+    """The question's words the sentence says the opposite of, said of the question's
+    subject: by a word of opposite meaning (``_OPPOSITES``), and by the word itself after
+    "refused to", "declined to", "failed to"."""
     lemmas, forms = asked.lemmas, asked.forms
     words = set().union(*forms.values())
-    undone = any(w in _NOT_DONE for said in lemmas.values() for w in said)
-    out = set()
-    for t, said in lemmas.items():
-        opposite = set().union(*(_OPPOSITE.get(w, set()) for w in said))
-        for token in parsed:
-            doer = _doer(token)
-            if doer is not None and not _forms([doer]) & words:
-                continue  # said of something else: "the museum's café is closed"
-            contrary = token.lemma_.lower() in opposite or token.lower_ in opposite
-            not_done = (  # "refused to resign"; not of "Did it fail to meet …?"
-                not undone
-                and bool(forms[t] & _forms([token]))
+    asked_undone = any(w in _NOT_DONE for said in lemmas.values() for w in said)
+    contrary: set[str] = set()
+    undone: set[str] = set()
+    for token in parsed:
+        doer = _doer(token)
+        if doer is not None and not _forms([doer]) & words:
+            continue  # said of something else: "the museum's café is closed"
+        for t, said in lemmas.items():
+            opposite = set().union(*(_OPPOSITE.get(w, set()) for w in said))
+            if token.lemma_.lower() in opposite or token.lower_ in opposite:
+                contrary.add(t)
+            if (  # "refused to resign"; not of "Did it fail to meet …?"
+                not asked_undone
+                and forms[t] & _forms([token])
                 and token.dep_ == "xcomp"
                 and token.head.lemma_.lower() in _NOT_DONE
-            )
-            if contrary or not_done:
-                out.add(t)
-    return out
+            ):
+                undone.add(t)
+    return contrary, undone
 
 
 def _predicate(question: Any) -> Any:
@@ -234,8 +247,11 @@ def _predicate(question: Any) -> Any:
     if root.lemma_.lower() not in {"be", "do", "have"} and root.pos_ != "AUX":
         return root
     said = [t for t in root.children if t.dep_ in {"acomp", "attr", "oprd", "xcomp", "ccomp"}]
+    subjects = [t for t in root.children if t.dep_ in _SUBJECTS]
     if not said and root.lemma_.lower() == "do":  # "Did Brenner AG's revenue increase?"
-        said = [t for t in root.children if t.dep_ in _SUBJECTS]
+        said = subjects
+    if not said:  # "Is the drug approved for children?", parsed as "the drug approved …"
+        said = [c for t in subjects for c in t.children if c.dep_ == "acl"]
     return said[0] if said else None
 
 
@@ -296,6 +312,8 @@ def reply(question: str, sentence: str, weights: dict[str, float]) -> Reply | No
     asked = _asked(question, weights) if weights else None
     if asked is None:
         return None
+    if len(sentence) > MAX_SENTENCE or sentence.rstrip().endswith("?"):
+        return None  # a question answers nothing; a "sentence" this long is no sentence
     parsed = _parser()(sentence)
     held = _forms(parsed)
     total = sum(asked.weights.values())
@@ -315,10 +333,10 @@ def reply(question: str, sentence: str, weights: dict[str, float]) -> Reply | No
     codes = [c for c in _CODE.findall(question) if not _stems(c) or not _stems(c) <= unsaid]
     if not all(re.search(rf"\b{re.escape(c)}\b", sentence) for c in codes):
         return None  # about Block B, asked of Block A; about the T2, asked of the T3
-    opposed = _opposed(asked, parsed)
-    if opposed and missing <= opposed:
+    contrary, undone = _opposed(asked, parsed)
+    if (missing and missing <= contrary) or (undone and not missing):
         # every word asked is there, one as its opposite: "closed on Mondays" for "open on
-        # Mondays", "refused to resign" for "resign"
+        # Mondays", or after "refused to": "refused to resign" for "resign"
         return "No" if numbered else None
     if missing or not numbered:
         return None  # a word, a name or a number of what is asked is not said
@@ -329,7 +347,65 @@ def reply(question: str, sentence: str, weights: dict[str, float]) -> Reply | No
     said_no = {m.lower() for m in _NEGATIVE_WORDS.findall(sentence)}
     if said_no - {m.lower() for m in _NEGATIVE_WORDS.findall(question)}:
         return None  # "closed", "refused" with no opposite asked: not a plain yes
+    if _doubted(asked, parsed):
+        return None  # "Police did not confirm that the suspect was arrested"
+    if not _same_subject(asked, parsed):
+        return None  # "The vice president signed the bill" for "the president"
     return "Yes"
+
+
+def _doubted(asked: _Asked, parsed: Any) -> bool:
+    """Whether a negation or a word of doubt governs a word of the question from above:
+    "did not confirm that …", "Nothing suggests …", "neither vegetarian nor vegan", "It is
+    a myth that …" (a negation beside them, "the base is not", does not)."""
+    said = set().union(*asked.forms.values())
+    asked_at = {t.i for t in parsed if _forms([t]) & said}
+    for token in parsed:
+        if not (_negated(token) or token.lower_ == "neither" or token.lemma_.lower() in _DOUBT):
+            continue
+        head = token if token.lemma_.lower() in _DOUBT else token.head
+        if any(t.i in asked_at for t in _reach(head, token.lower_ == "neither")):
+            return True
+    return False
+
+
+def _reach(head: Any, both: bool) -> list[Any]:
+    """What a negation or doubt at ``head`` governs: its phrase, and what a verb says is
+    so ("did not confirm that …"); not a clause set beside it ("the jug is safe; the base
+    is not"), nor the other half of an "and" (unless ``both``: "neither … nor …")."""
+    out = [head]
+    for child in head.children:
+        if child.dep_ in {"parataxis", "advcl", "relcl", "punct"}:
+            continue
+        if child.dep_ in {"conj", "cc"} and not both:
+            continue
+        if child.dep_ == "ccomp" and head.pos_ != "VERB":
+            continue
+        out += child.subtree
+    return out
+
+
+def _same_subject(asked: _Asked, parsed: Any) -> bool:
+    """Whether the clause saying the question's main word is about the question's subject:
+    its subject's head word is one of the question's, and every noun set before it is too
+    ("the museum shop", "the vice president" are not "the museum", "the president")."""
+    if asked.predicate is None:
+        return True
+    said = _forms([asked.predicate])
+    for token in parsed:
+        if not _forms([token]) & said:
+            continue
+        doer = _doer(token)
+        if doer is None or doer.lower_ in _STANDING_IN or doer.pos_ == "PRON":
+            continue
+        words = [doer, *(c for c in doer.children if c.dep_ in {"compound", "amod", "poss"})]
+        if any(
+            not _forms([w]) & (asked.subject | set().union(*asked.forms.values()))
+            for w in words
+            if _forms([w])
+        ):
+            return False
+    return True
 
 
 def _stands_in(token: Any) -> bool:
@@ -344,13 +420,13 @@ def _stands_in(token: Any) -> bool:
     )
 
 
-def _unsaid_by_prefix(asked: _Asked, sentence: str) -> bool | None:
+def _unsaid_by_prefix(asked: _Asked, parsed: Any) -> bool | None:
     """Whether the sentence says a word of the question with a prefix that negates it
     ("non-live", "unpaid"; "inexpensive", "dishonest" only for an adjective of the
     question, not "inform" for "form"): True; False for a double negation ("not
     uncommon"); None when it does not."""
     said = set().union(*asked.forms.values())
-    for m in _PREFIXED.finditer(sentence):
+    for m in _PREFIXED.finditer(parsed.text):
         prefix, rest = m[1].lower(), m[2].lower()
         if re.search(rf"\b{re.escape(m[0])}\b", asked.text, re.IGNORECASE):
             continue  # the word itself is asked: "Is the door unlocked?"
@@ -358,7 +434,14 @@ def _unsaid_by_prefix(asked: _Asked, sentence: str) -> bool | None:
             continue
         if not (prefix.startswith(("non", "un")) or _stems(rest) & asked.adjectives):
             continue
-        before = sentence[: m.start()].split()[-1:]
+        word = parsed.char_span(m.start(), m.end(), alignment_mode="expand")
+        last = word[-1] if word is not None and len(word) else None
+        if last is None or not (last.pos_ == "ADJ" or last.tag_ == "VBN"):
+            continue  # "uncovered the story" is no "not covered"; "unpaid", "unlocked" are
+        doer = _doer(last)
+        if doer is not None and doer.lower_ not in _STANDING_IN and not _forms([doer]) & said:
+            continue  # said of something else: "the lid is unsafe"
+        before = parsed.text[: m.start()].split()[-1:]
         return not (before and before[0].lower().strip(",;") in _NEGATORS | {"n't"})
     return None
 
@@ -366,7 +449,7 @@ def _unsaid_by_prefix(asked: _Asked, sentence: str) -> bool | None:
 def _denied(asked: _Asked, parsed: Any) -> bool | None:
     """True when a negation of the sentence denies what is asked; False when one touches
     the question's words without plainly denying them; None when none does."""
-    prefixed = _unsaid_by_prefix(asked, parsed.text)
+    prefixed = _unsaid_by_prefix(asked, parsed)
     if prefixed is not None:
         return prefixed  # "a non-live vaccine" for "a live vaccine"; not "not uncommon"
     for token in parsed:
@@ -383,8 +466,11 @@ def _denied(asked: _Asked, parsed: Any) -> bool | None:
         # live to see it" nothing of "Was the bridge designed by Hale?")
         denied = said - _forms(doer)
         forms = asked.forms
+        predicate = _forms([asked.predicate]) if asked.predicate is not None else set()
         if any(forms[t] & denied and not forms[t] & asked.subject for t in asked.weights):
-            return True
+            # and what it negates is what is asked: "approved for adults; it has not been
+            # tested in children" does not deny "approved for children"
+            return not predicate or bool(predicate & said)
         if any(forms[t] & said for t in asked.weights):
             return False  # it negates something about the subject: not a plain reply
     return None

@@ -647,6 +647,65 @@ def test_a_question_asking_for_money_is_answered_by_an_amount(tmp_path: Path) ->
     assert "asks for an amount of money, and no answer read in them is one" in said
 
 
+@pytest.mark.parametrize(
+    ("question", "money"),
+    [
+        ("What is the salary of Corvala Water Trust's chief executive?", True),
+        ("How much did it cost to build Levi's Stadium?", True),
+        ("How much money did he raise?", True),
+        ("How much is the avrage houshold bill?", True),
+        # found by a review: not amounts of money
+        ("What is the income tax rate?", False),
+        ("What is the price-to-earnings ratio?", False),
+        ("What was the bill's main provision?", False),
+        ("What is the Budget Act?", False),
+        ("How much oil did the company sell?", False),
+        ("How much of the budget went to schools?", False),
+        ("How much did revenue rise?", False),
+    ],
+)
+def test_which_questions_ask_for_money(question: str, money: bool) -> None:
+    assert qa.answer.asks_money(question) is money
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "amount"),
+    [
+        ("It costs USD 500 a year.", "500", True),
+        ("The price is 500 euros.", "500", True),
+        ("He is paid 5.2 million Canadian dollars a year.", "5.2 million", True),
+        ("The fee is Rs 500.", "500", True),
+        ("Entry is free of charge.", "free", True),
+        ("Late returns cost 25p per item.", "25p", True),
+        # found by a review: a name or a word of the next sentence, a resolution, a mark
+        ("She joined in 2021. Mark Lee left.", "2021", False),
+        ("It records 1080p video.", "1080p", False),
+        ("She scored 24 marks out of 30.", "24", False),
+        ("The herd is free-roaming.", "free-roaming", False),
+    ],
+)
+def test_what_is_an_amount_of_money(text: str, span: str, amount: bool) -> None:
+    start = text.index(span)
+    assert qa.answer.an_amount(text, start, start + len(span)) is amount
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reply"),
+    [
+        ("No. The T2 connects only to 2.4 GHz networks.", "No"),
+        ("Yes, the T2 works with Alexa.", "Yes"),
+        ("No. 10 Downing Street is open to visitors once a year.", None),  # found by a review
+        ("Yes, Minister is available on DVD.", None),
+        ("No one was hurt.", None),
+    ],
+)
+def test_a_reply_opening_its_sentence(sentence: str, reply: str | None) -> None:
+    cand = SimpleNamespace(text=sentence, table=False)
+    question = SimpleNamespace(text="Is it?", weights={})
+    entity, said = qa.answer.Answerer._reply(question, cand)  # type: ignore[arg-type]
+    assert said == reply and (entity is None) == (reply is None)
+
+
 BANKS = {
     "harrow.txt": "Harrow Bank history\n\nHarrow Bank was founded in 1850 by John Reed, a Leeds "
     "wool merchant. The bank opened its first branch in Bradford.\n",

@@ -36,10 +36,12 @@ def _weights(question: str) -> dict[str, float]:
             "battery plant in Leeds two days earlier.",
             "No",
         ),
+        # the negation must hold the question's main word: "join" is not "work", so no
+        # reply, though "cannot join a 5 GHz network" implies one
         (
             "Does the T2 work with 5 GHz Wi-Fi?",
             "The T2 works only with 2.4 GHz\n   networks; it cannot join a 5 GHz network.",
-            "No",
+            None,
         ),
         (
             "Did the strike affect park and ride services?",
@@ -111,3 +113,52 @@ def test_replies_are_rarely_wrong_on_written_sets(name: str) -> None:
     settled = sum(i["gold"] != "Unclear" for i in items)
     right = sum(g == gold for g, gold in given)
     assert right >= 0.9 * len(given) and right >= 0.15 * settled, (right, len(given), settled)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # found by a review: a wrong "Yes" where the sentence doubts, qualifies or is about
+        # another subject, and a wrong "No" where it negates something else
+        (
+            "Was the suspect arrested?",
+            "Police did not confirm that the suspect was arrested.",
+            None,
+        ),
+        ("Is the treatment safe?", "Nothing suggests the treatment is safe.", None),
+        ("Is the product vegan?", "The product is neither vegetarian nor vegan.", None),
+        ("Was the suspect arrested?", "Was the suspect arrested?", None),
+        (
+            "Is the museum open on Mondays?",
+            "The museum is open on Mondays and closed on Tuesdays.",
+            None,
+        ),
+        ("Did the president sign the bill?", "The vice president signed the bill.", None),
+        ("Is the museum open on Mondays?", "The museum shop is open on Mondays.", None),
+        ("Did the trust pay a dividend?", "The trust's subsidiary paid a dividend.", None),
+        ("Did the firm go bankrupt?", "The firm nearly went bankrupt in 2009.", None),
+        ("Is the fee £10?", "The fee rose from £10 to £15 in April.", None),
+        ("Is Jane Doe the CEO?", "Jane Doe, the former CEO, spoke at the event.", None),
+        ("Is the museum open?", "The museum will open next year.", None),
+        (
+            "Is the jug dishwasher safe?",
+            "The jug is dishwasher safe; the lid is unsafe in it.",
+            "Yes",
+        ),
+        (
+            "Is the drug approved for children?",
+            "The drug is approved for adults; it has not been tested in children.",
+            None,
+        ),
+        ("Is breakfast included?", "Breakfast is not included.", "No"),
+        ("Did the reporter cover the story?", "The reporter uncovered the story.", None),
+    ],
+)
+def test_reply_found_by_review(question: str, sentence: str, expected: str | None) -> None:
+    assert reply(question, sentence, _weights(question)) == expected
+
+
+def test_a_very_long_text_gets_no_reply() -> None:
+    """Parsing is not linear in a sentence's length; a "sentence" of thousands of words is
+    no sentence (the chunker never gives one) and gets no reply, at once."""
+    assert reply("Is it safe?", "It is safe " + "and so on " * 400, _weights("Is it safe?")) is None
