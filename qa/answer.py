@@ -137,7 +137,7 @@ _AMOUNT = re.compile(
     r"|\d\s?(?:rand|kr|won|zł)\b|(?<![\d.,])\d{1,3}\s?p\b",
     re.IGNORECASE,
 )
-#: where a sentence ends, to keep ``_an_amount`` to the span's own sentence
+#: where a sentence ends, to keep ``an_amount`` to the span's own sentence
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\d]|\s*$)|\n\s*\n")
 #: a sentence opening with its reply: "No. The T2 connects only …", "Yes, it does." (not
 #: "No. 10 Downing Street", nor "Yes, Minister", a title)
@@ -701,7 +701,8 @@ class Answerer:
         if not placed:
             return [], 0.0, "no_span", None
         if question.money:  # "1.84 million" (customers) is no salary
-            placed = [p for p in placed if self._an_amount(p[0])]
+            docs = self.searcher.index.by_path
+            placed = [(r, c) for r, c in placed if an_amount(docs[r.path].text, r.start, r.end)]
             if not placed:
                 return [], 0.0, "no_amount", None
         titled = self._title_words(question, [c.sources[n][0].title for _, (c, n) in placed])
@@ -736,9 +737,6 @@ class Answerer:
         if yes_no:  # the sentence answers; no span of it is "the answer", but a reply may be
             cand.entity, cand.reply = self._reply(question, cand)
         return self._with_second(cand, ranked), shown, None, best
-
-    def _an_amount(self, read: _Read) -> bool:
-        return an_amount(self.searcher.index.by_path[read.path].text, read.start, read.end)
 
     def _descriptions(
         self, question: str, placed: list[tuple[_Read, tuple[_Candidate, int]]]

@@ -28,8 +28,8 @@ The dependency parse comes from the same packaged spaCy pipeline the chunker use
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from qa.bm25 import tokenize
@@ -124,8 +124,13 @@ def _parser() -> Any:
 
 def _forms(tokens: Any) -> set[str]:
     """The stems of the words and of their lemmas: "paid" holds "pay" as well as "paid"."""
-    words = list(tokens)
-    return _stems(" ".join(t.text for t in words)) | _stems(" ".join(t.lemma_ for t in words))
+    return set().union(*(_word_forms(t.text, t.lemma_) for t in tokens))
+
+
+@lru_cache(maxsize=4096)
+def _word_forms(text: str, lemma: str) -> frozenset[str]:
+    """One word's ``_forms``, cached: the rules ask for the same words' forms many times."""
+    return frozenset(_stems(text) | _stems(lemma))
 
 
 def _stems(text: str) -> set[str]:
@@ -214,17 +219,15 @@ def _opposed(asked: _Asked, parsed: Any) -> tuple[set[str], set[str]]:
     """The question's words the sentence says the opposite of, said of the question's
     subject: by a word of opposite meaning (``_OPPOSITES``), and by the word itself after
     "refused to", "declined to", "failed to"."""
-    lemmas, forms = asked.lemmas, asked.forms
-    words = set().union(*forms.values())
-    asked_undone = any(w in _NOT_DONE for said in lemmas.values() for w in said)
+    forms = asked.forms
+    asked_undone = any(w in _NOT_DONE for said in asked.lemmas.values() for w in said)
     contrary: set[str] = set()
     undone: set[str] = set()
     for token in parsed:
         doer = _doer(token)
-        if doer is not None and not _forms([doer]) & words:
+        if doer is not None and not _forms([doer]) & asked.said:
             continue  # said of something else: "the museum's café is closed"
-        for t, said in lemmas.items():
-            opposite = set().union(*(_OPPOSITE.get(w, set()) for w in said))
+        for t, opposite in asked.opposites.items():
             if token.lemma_.lower() in opposite or token.lower_ in opposite:
                 contrary.add(t)
             if (  # "refused to resign"; not of "Did it fail to meet …?"
@@ -278,12 +281,18 @@ class _Asked:
     subject: set[str]  # the forms of its subject's words
     adjectives: set[str]  # the forms of its adjectives ("expensive", "honest")
     predicate: Any  # the word that says what it asks of the subject (``_predicate``)
+    #: derived: every form of every word, and each word's opposites (``_OPPOSITES``)
+    said: set[str] = field(init=False)
+    opposites: dict[str, set[str]] = field(init=False)
+    contrary: set[str] = field(init=False)  # all the opposites together
 
-    @property
-    def contrary(self) -> set[str]:
-        return set().union(
-            *(_OPPOSITE.get(w, set()) for said in self.lemmas.values() for w in said)
-        )
+    def __post_init__(self) -> None:
+        self.said = set().union(*self.forms.values())
+        self.opposites = {
+            t: set().union(*(_OPPOSITE.get(w, set()) for w in said))
+            for t, said in self.lemmas.items()
+        }
+        self.contrary = set().union(*self.opposites.values())
 
 
 def _asked(question: str, weights: dict[str, float]) -> _Asked | None:
@@ -358,8 +367,7 @@ def _doubted(asked: _Asked, parsed: Any) -> bool:
     """Whether a negation or a word of doubt governs a word of the question from above:
     "did not confirm that …", "Nothing suggests …", "neither vegetarian nor vegan", "It is
     a myth that …" (a negation beside them, "the base is not", does not)."""
-    said = set().union(*asked.forms.values())
-    asked_at = {t.i for t in parsed if _forms([t]) & said}
+    asked_at = {t.i for t in parsed if _forms([t]) & asked.said}
     for token in parsed:
         if not (_negated(token) or token.lower_ == "neither" or token.lemma_.lower() in _DOUBT):
             continue
@@ -399,11 +407,7 @@ def _same_subject(asked: _Asked, parsed: Any) -> bool:
         if doer is None or doer.lower_ in _STANDING_IN or doer.pos_ == "PRON":
             continue
         words = [doer, *(c for c in doer.children if c.dep_ in {"compound", "amod", "poss"})]
-        if any(
-            not _forms([w]) & (asked.subject | set().union(*asked.forms.values()))
-            for w in words
-            if _forms([w])
-        ):
+        if any(not _forms([w]) & (asked.subject | asked.said) for w in words if _forms([w])):
             return False
     return True
 
@@ -425,7 +429,7 @@ def _unsaid_by_prefix(asked: _Asked, parsed: Any) -> bool | None:
     ("non-live", "unpaid"; "inexpensive", "dishonest" only for an adjective of the
     question, not "inform" for "form"): True; False for a double negation ("not
     uncommon"); None when it does not."""
-    said = set().union(*asked.forms.values())
+    said = asked.said
     for m in _PREFIXED.finditer(parsed.text):
         prefix, rest = m[1].lower(), m[2].lower()
         if re.search(rf"\b{re.escape(m[0])}\b", asked.text, re.IGNORECASE):
