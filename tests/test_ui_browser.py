@@ -198,11 +198,8 @@ def test_a_question_asked_while_one_runs_is_the_one_answered(page) -> None:  # t
     box = page.locator("#qa-question textarea")
     box.fill("Who won the 2022 FIFA World Cup?")
     box.press("Enter")
-    page.wait_for_function(  # the first one is being answered (Gradio marks its outputs)
-        "() => !!document.querySelector('#qa-answer .pending, #qa-answer .eta-bar,"
-        " #qa-answer .wrap.default:not(.hide)')",
-        timeout=30_000,
-    )
+    # The second at once, while the first is still on its way: an answer takes about 0.1 s
+    # now, so waiting to see the first one pending could miss it and fail for no fault.
     box.fill("Which NRF spokesman spoke to CNN?")
     box.press("Enter")
     page.wait_for_function(
