@@ -35,6 +35,7 @@ from typing import Any, Literal
 from qa.bm25 import tokenize
 from qa.config import Settings
 from qa.documents import Document
+from qa.kinds import Kind, an_amount, expects, fits
 from qa.names import (
     AUXILIARIES,
     WH_WORDS,
@@ -103,42 +104,6 @@ _YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})(?:n't)?\b(?!.*\b(?:{WH_WORDS}|or)\
 #: a bare reply that starts its line and ends where the sentence starts ("No. The jug …",
 #: "Yes.\nThe plate …"); not one that answered the question before it on its line
 _REPLY = re.compile(r"^[ \t]*((?:yes|no)[.!])[ \t]*\n?[ \t]*$", re.IGNORECASE | re.MULTILINE)
-#: a question asking for an amount of money ("How much did the dam cost?", "What is the
-#: chief executive's salary?"); not for a change in one ("How much did revenue rise?"), nor
-#: for time or things spent ("How much time did they spend?"): see ``_MONEY_ASIDE``
-_MONEY_ASKED = re.compile(
-    r"\bhow\s+much\b.*\b(?:costs?|costing|price[ds]?|salary|paid|pays?|revenues?|spend|spent"
-    r"|spends|worth|fees?|budget|income|profits?|charge[ds]?|earn(?:s|ed)?|fund(?:s|ed)?"
-    r"|invest(?:s|ed)?|wages?|fined?|donat(?:e|es|ed)|raised?|bill|contribut(?:e|es|ed)"
-    r"|sell|sells|sold|buy|bought|lend|lent|borrow(?:ed)?|owe[sd]?|rent)\b"
-    r"|\bwhat\s+(?:is|was|are|were)\s+(?:the\s+)?"
-    r"(?:(?!(?:of|for|in|on|to|with|by|from|about)\b)[\w’'-]+\s+){0,4}"
-    r"(?:cost|price|salary|fee|budget|revenue|income|profit|wage|fare|rent|bill)s?\b",
-    re.IGNORECASE,
-)
-_MONEY_ASIDE = re.compile(
-    r"\b(?:increased?|rises?|rose|risen|grew|grow[ns]?|f[ae]ll|fallen|drop(?:ped)?|declined?"
-    r"|change[ds]?|percent(?:age)?|per\s+cent|share|proportion|cut|reduced?)\b"
-    # "How much oil / time / of the budget …": an amount of something else
-    r"|\bhow\s+much\s+(?:more\s+|less\s+)?(?!(?:did|does|do|is|was|were|are|will|would|has"
-    r"|have|had|can|could|should|money|cash|funding|the|a|an|it|they|he|she|we|you|i)\b)[a-z]+"
-    # "the income tax rate", "the price-to-earnings ratio", "the Budget Act", "the bill's …"
-    r"|\b(?:cost|price|salary|revenue|fee|budget|income|profit|tax|fare|bill|earning)s?"
-    r"(?:['’]s\b|[\s-]+(?:rates?|margins?|ratios?|growth|numbers?|act|structure|zones?"
-    r"|provisions?|cap|index|list|bands?|scale|polic(?:y|ies)|war)\b|-to-)",
-    re.IGNORECASE,
-)
-#: an amount of money: a currency sign, code or word, pence ("25p"), or "free"
-_AMOUNT = re.compile(
-    r"[£$€¥₹₩₽¢₺₦₱]|\b(?:usd|eur|gbp|inr|jpy|cny|rmb|aud|cad|chf|sek|nok|dkk|pln|zar|aed"
-    r"|sar|nzd|hkd|sgd|brl|mxn|rs\.?|zł)(?=\s?\d)|\b(?:pounds?|dollars?|euros?|yen|francs?"
-    r"|pence|cents?|livres?|guineas?|shillings?|rupees?|yuan|r[ou]+bles?|pesos?|kron[aeo]r?"
-    r"|lira|lire|dirhams?|riyals?|baht|lakhs?|crores?|zł|free(?!-)|nothing)\b"
-    r"|\d\s?(?:rand|kr|won|zł)\b|(?<![\d.,])\d{1,3}\s?p\b",
-    re.IGNORECASE,
-)
-#: where a sentence ends, to keep ``an_amount`` to the span's own sentence
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\d]|\s*$)|\n\s*\n")
 #: a sentence opening with its reply: "No. The T2 connects only …", "Yes, it does." (not
 #: "No. 10 Downing Street", nor "Yes, Minister", a title)
 _OPENING_REPLY = re.compile(r"(yes|no)(?:(?=[.!]\s)(?!\.\s*\d)|(?=,\s+(?-i:[a-z])))", re.I)
@@ -160,7 +125,7 @@ class Question:
     names: list[set[str]] = field(default_factory=list)  # its names' words ("Kestrel Aviation")
     numbers: set[str] = field(default_factory=set)  # the numbers it gives ("2021", "3")
     negated: bool = False  # it asks what is not so (not a yes/no question)
-    money: bool = False  # it asks for an amount of money (``_MONEY_ASKED``)
+    expects: Kind | None = None  # the kind of answer it asks for (``qa.kinds``)
 
 
 @dataclass(frozen=True)
@@ -266,20 +231,6 @@ class Answer:
         }
 
 
-def asks_money(question: str) -> bool:
-    """Whether ``question`` asks for an amount of money (``_MONEY_ASKED``, ``_MONEY_ASIDE``)."""
-    return bool(_MONEY_ASKED.search(question)) and not _MONEY_ASIDE.search(question)
-
-
-def an_amount(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is an amount of money, with what is written just around
-    it in its sentence: "£412.6 million", "USD 5m", "412.6 million pounds", "25p per item"
-    (not "2021" before "Mark Lee left.")."""
-    before = _SENTENCE_END.split(text[max(0, start - 6) : start])[-1]
-    after = _SENTENCE_END.split(text[end : end + 25])[0]
-    return _AMOUNT.search(before + text[start:end] + after) is not None
-
-
 def apart(score: float, threshold: float) -> tuple[str, str]:
     """Both numbers with the fewest decimals (2 to 4) that show them differ: "scored 0.53,
     below the 0.53" would contradict itself (0.5261 against 0.5275)."""
@@ -349,6 +300,7 @@ class _Read:
     path: str
     start: int
     end: int
+    hit: int = 0  # which retrieved passage it was read in
 
 
 def _holder(ranked: list[_Candidate], read: _Read) -> tuple[_Candidate, int] | None:
@@ -490,7 +442,7 @@ class Answerer:
         hits = self.searcher.search(text, k=self.settings.k if k is None else k)
         profile = self.profile(text)
         candidates = self._candidates(hits)
-        spans = self._read(text, hits)
+        spans = self._of_kind(profile, self._read(text, hits))
         if candidates:
             self._score(profile, candidates, spans)
         chosen, score, reason, best = self._choose(profile, candidates, spans)
@@ -518,8 +470,8 @@ class Answerer:
         asked = set() if yes_no else numbers(question)
         negated = _NEGATED.search(question) is not None
         negated = negated and not yes_no and not _TROUBLE.match(question)
-        money = asks_money(question)
-        return Question(question, weights, runs(question, question=True), asked, negated, money)
+        kind = expects(question)
+        return Question(question, weights, runs(question, question=True), asked, negated, kind)
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         """Sentences of the passages; identical ones (chunk overlap, copied text) are one
@@ -670,12 +622,31 @@ class Answerer:
             for n, views in zip(unread, read, strict=True):
                 spans[n] = views
         found = [
-            _Read(span, hit.sources[0].path, start + span.start, start + span.end)
-            for hit, (_, start, _), read in zip(hits, places, spans, strict=True)
+            _Read(span, hit.sources[0].path, start + span.start, start + span.end, n)
+            for n, (hit, (_, start, _), read) in enumerate(zip(hits, places, spans, strict=True))
             for span in read
             if span.text.strip()
         ]
         return sorted(found, key=lambda r: -r.span.score)
+
+    def _of_kind(self, question: Question, spans: list[_Read]) -> list[_Read]:
+        """The spans that compete to answer: the reader's best in each passage and table row
+        it read; or, when the question asks for a kind of answer (``qa.kinds``), the best
+        span of that kind in each, down to the reader's next choices ("Why did leakage
+        fall?": not "11 percent" but "the replacement of 310 kilometres of old cast-iron
+        mains" one sentence on). When no span is of the kind, the best ones, as before."""
+        best = [r for r in spans if r.span.rank == 0]
+        kind = question.expects
+        if kind is None:
+            return best
+        docs = self.searcher.index.by_path
+        chosen: dict[tuple[int, int], _Read] = {}
+        for read in sorted(spans, key=lambda r: r.span.rank):
+            where = (read.hit, read.span.view)
+            if where not in chosen and fits(kind, docs[read.path].text, read.start, read.end):
+                chosen[where] = read
+        kept = {id(r) for r in chosen.values()}
+        return [r for r in spans if id(r) in kept] or best
 
     def _choose(
         self, question: Question, candidates: list[_Candidate], spans: list[_Read]
@@ -700,7 +671,7 @@ class Answerer:
             placed = described  # a description set beside the name answers
         if not placed:
             return [], 0.0, "no_span", None
-        if question.money:  # "1.84 million" (customers) is no salary
+        if question.expects == "amount":  # "1.84 million" (customers) is no salary
             docs = self.searcher.index.by_path
             placed = [(r, c) for r, c in placed if an_amount(docs[r.path].text, r.start, r.end)]
             if not placed:

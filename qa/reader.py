@@ -38,6 +38,9 @@ MAX_TOKENS = 384
 STRIDE = 128
 MAX_ANSWER_TOKENS = 30
 MAX_QUESTION_TOKENS = 64
+#: second choices kept per passage, for a question whose best span is of the wrong kind
+#: ("Why did leakage fall?" answered "11 percent": see ``answer.fits``)
+ALTERNATIVES = 2
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ class Span:
     score: float
     probability: float
     no_answer: float
+    #: 0 for the best span of its passage (or view), 1 for the next best that does not
+    #: overlap it, …: a second choice, for when the best is of the wrong kind
+    rank: int = 0
+    view: int = 0  # which of ``views`` of its passage it was read in (0: the prose)
 
     @property
     def log_odds(self) -> float:
@@ -164,22 +171,42 @@ def best_span(
 ) -> tuple[int, int, float] | None:
     """Token indices (start, end) maximising start + end logit among passage tokens with
     start <= end < start + ``max_answer_tokens``, and that sum; None without passage tokens."""
-    n = len(offsets)
+    found = top_spans(start_logits, end_logits, offsets, max_answer_tokens, pieces, 1)
+    return found[0] if found else None
+
+
+def top_spans(
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    offsets: Sequence[tuple[int, int] | None],
+    max_answer_tokens: int = MAX_ANSWER_TOKENS,
+    pieces: Sequence[int] | None = None,
+    n: int = 1,
+) -> list[tuple[int, int, float]]:
+    """The ``n`` best spans as ``best_span`` scores them, best first, each sharing no token
+    with a better one (so a second choice is another answer, not the first one widened)."""
+    count = len(offsets)
     allowed = np.array([o is not None for o in offsets], dtype=bool)
     if not allowed.any():
-        return None
-    start = np.where(allowed, start_logits[:n], -np.inf)
-    end = np.where(allowed, end_logits[:n], -np.inf)
+        return []
+    start = np.where(allowed, start_logits[:count], -np.inf)
+    end = np.where(allowed, end_logits[:count], -np.inf)
     scores = start[:, None] + end[None, :]
-    i, j = np.indices((n, n))
+    i, j = np.indices((count, count))
     allowed_pairs = (j >= i) & (j - i < max_answer_tokens)
     if pieces is not None:
         piece = np.asarray(pieces)
         allowed_pairs &= piece[:, None] == piece[None, :]
     scores = np.where(allowed_pairs, scores, -np.inf)
-    flat = int(np.argmax(scores))
-    s, e = divmod(flat, n)
-    return s, e, float(scores[s, e])
+    out: list[tuple[int, int, float]] = []
+    while len(out) < n:
+        flat = int(np.argmax(scores))
+        s, e = divmod(flat, count)
+        if not np.isfinite(scores[s, e]):
+            break
+        out.append((s, e, float(scores[s, e])))
+        scores[(i <= e) & (j >= s)] = -np.inf  # every span sharing a token with this one
+    return out
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -195,24 +222,40 @@ def decode(
     max_answer_tokens: int = MAX_ANSWER_TOKENS,
 ) -> Span | None:
     """The best span of one window as characters of its passage, with its probabilities."""
-    n = len(window.input_ids)
-    start_logits, end_logits = start_logits[:n], end_logits[:n]
-    found = best_span(start_logits, end_logits, window.offsets, max_answer_tokens, window.pieces)
-    if found is None:
-        return None
-    s, e, score = found
-    a, _ = window.offsets[s] or (0, 0)
-    _, b = window.offsets[e] or (0, 0)
+    found = decode_top(window, passage, start_logits, end_logits, max_answer_tokens, 1)
+    return found[0] if found else None
+
+
+def decode_top(
+    window: Window,
+    passage: str,
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    max_answer_tokens: int = MAX_ANSWER_TOKENS,
+    n: int = 1,
+) -> list[Span]:
+    """The ``n`` best spans of one window (``top_spans``), best first, ranked 0, 1, …"""
+    size = len(window.input_ids)
+    start_logits, end_logits = start_logits[:size], end_logits[:size]
+    found = top_spans(start_logits, end_logits, window.offsets, max_answer_tokens, window.pieces, n)
     p_start, p_end = _softmax(start_logits), _softmax(end_logits)
-    return Span(
-        passage=window.passage,
-        start=a,
-        end=b,
-        text=passage[a:b],
-        score=score,
-        probability=float(p_start[s] * p_end[e]),
-        no_answer=float(p_start[0] * p_end[0]),
-    )
+    out = []
+    for rank, (s, e, score) in enumerate(found):
+        a, _ = window.offsets[s] or (0, 0)
+        _, b = window.offsets[e] or (0, 0)
+        out.append(
+            Span(
+                passage=window.passage,
+                start=a,
+                end=b,
+                text=passage[a:b],
+                score=score,
+                probability=float(p_start[s] * p_end[e]),
+                no_answer=float(p_start[0] * p_end[0]),
+                rank=rank,
+            )
+        )
+    return out
 
 
 _WORDS = re.compile(r"\w+(?:[.,]\d+)*")  # a word, or a number with its decimals ("2.4")
@@ -461,38 +504,63 @@ class Reader:
         ``origins[i]`` is given, a token whose characters all have origin -1 (words a view
         added, such as a table's column names) is never part of an answer.
         """
+        return [top[0] if top else None for top in self.read_top(question, passages, origins)]
+
+    def read_top(
+        self,
+        question: str,
+        passages: Sequence[str],
+        origins: Sequence[Sequence[int] | None] | None = None,
+        n: int = 1,
+    ) -> list[list[Span]]:
+        """``read``, with up to ``n`` spans of each passage, best first (``Span.rank``); a
+        span overlapping a better one (read in another window) is left out."""
         feats = windows(self.tokenizer, question, passages)
         if not feats:
-            return [None] * len(passages)
+            return [[] for _ in passages]
         if origins is not None:
             feats = [_only_original(w, origins[w.passage]) for w in feats]
         start, end = self.logits(feats)
-        best: list[Span | None] = [None] * len(passages)
+        found: list[list[Span]] = [[] for _ in passages]
         for w, s, e in zip(feats, start, end, strict=True):
-            span = decode(w, passages[w.passage], s, e)
-            current = best[w.passage]
-            if span is not None and (current is None or span.score > current.score):
-                best[w.passage] = span
-        return best
+            found[w.passage].extend(decode_top(w, passages[w.passage], s, e, n=n))
+        out: list[list[Span]] = []
+        for spans in found:
+            kept: list[Span] = []
+            for span in sorted(spans, key=lambda sp: -sp.score):
+                if len(kept) < n and all(span.end <= k.start or k.end <= span.start for k in kept):
+                    kept.append(replace(span, rank=len(kept)))
+            out.append(kept)
+        return out
 
-    def read_views(self, question: str, places: Sequence[tuple[str, int, int]]) -> list[list[Span]]:
-        """Every view's span of each ``(document text, start, end)``, in one batch, with
-        offsets relative to ``start`` as ``read`` gives them. A passage holding table rows is
-        read as its prose and each row spelt out with its column names (``views``); the rows
-        compete on their own, so the answer can weigh which row the question names."""
+    def read_views(
+        self, question: str, places: Sequence[tuple[str, int, int]], n: int = ALTERNATIVES + 1
+    ) -> list[list[Span]]:
+        """Every view's spans of each ``(document text, start, end)``, up to ``n`` of each
+        (best first, ``Span.rank``), in one batch, with offsets relative to ``start`` as
+        ``read`` gives them. A passage holding table rows is read as its prose and each row
+        spelt out with its column names (``views``); the rows compete on their own, so the
+        answer can weigh which row the question names."""
         seen = [views(text, start, end, question) for text, start, end in places]
-        flat = [(n, view) for n, found in enumerate(seen) for view in found]
+        flat = [(n, v, view) for n, found in enumerate(seen) for v, view in enumerate(found)]
         out: list[list[Span]] = [[] for _ in places]
-        texts = [v.text for _, v in flat]
-        origins = [None if isinstance(v.origin, range) else v.origin for _, v in flat]
-        for (n, view), span in zip(flat, self.read(question, texts, origins), strict=True):
-            where = None if span is None else view.place(span)
-            if span is not None and where is not None:
-                text, start, _ = places[n]
-                a, b = where[0] - start, where[1] - start
-                out[n].append(
-                    replace(span, passage=n, start=a, end=b, text=text[where[0] : where[1]])
-                )
+        texts = [view.text for _, _, view in flat]
+        origins = [None if isinstance(view.origin, range) else view.origin for *_, view in flat]
+        read = self.read_top(question, texts, origins, n)
+        for (at, v, view), spans in zip(flat, read, strict=True):
+            rank, placed = 0, set()
+            for span in spans:
+                where = view.place(span)
+                if where is not None and where not in placed:  # two words of one short cell
+                    placed.add(where)
+                    text, start, _ = places[at]
+                    out[at].append(
+                        replace(
+                            span, passage=at, start=where[0] - start, end=where[1] - start,
+                            text=text[where[0] : where[1]], rank=rank, view=v,
+                        )
+                    )  # fmt: skip
+                    rank += 1
         return out
 
     def logits(self, feats: Sequence[Window]) -> tuple[np.ndarray, np.ndarray]:

@@ -25,9 +25,14 @@ def shared_file(name: str) -> Path:
 
 
 def run_qa(
-    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 600
+    *args: str,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The ``qa`` command in a fresh process, as a user runs it (output captured)."""
+    """The ``qa`` command in a fresh process, as a user runs it (``input`` on its standard
+    input; output captured)."""
     return subprocess.run(
         [sys.executable, "-m", "qa.cli", *args],
         cwd=cwd,
@@ -35,6 +40,7 @@ def run_qa(
         capture_output=True,
         text=True,
         timeout=timeout,
+        input=input,
     )
 
 

@@ -201,15 +201,15 @@ def test_many_copies_still_give_k_distinct_passages(
     if mode == "bm25":  # BM25 finds only passages sharing a word: one word from each
         question = "bridge council comet museum wheat snow"
     read: list[list[str]] = []
-    real = Reader.read
+    real = Reader.read_top
 
     def recorded(
-        self: Reader, q: str, texts: Sequence[str], origins: object = None
-    ) -> list[ReaderSpan | None]:
+        self: Reader, q: str, texts: Sequence[str], origins: object = None, n: int = 1
+    ) -> list[list[ReaderSpan]]:
         read.append(list(texts))
-        return real(self, q, texts, origins)  # type: ignore[arg-type]
+        return real(self, q, texts, origins, n)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Reader, "read", recorded)
+    monkeypatch.setattr(Reader, "read_top", recorded)
     for k in (4, 6):
         merged = Searcher.open(settings=settings).search(question, k=k)
         assert len(merged) == k and len({h.chunk_id for h in merged}) == k

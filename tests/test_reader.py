@@ -20,8 +20,10 @@ from qa.reader import (
     Span,
     best_span,
     decode,
+    decode_top,
     resolve_reader_dir,
     row_view,
+    top_spans,
     views,
     windows,
 )
@@ -116,6 +118,32 @@ def test_best_span_obeys_order_length_and_passage(
     assert 0 < span.probability <= 1 and 0 < span.no_answer <= 1
 
 
+@settings(max_examples=60, deadline=None)
+@given(passage_and_answer(), st.integers(0, 2**32 - 1), st.integers(1, 8), st.integers(1, 4))
+def test_next_choices_are_other_spans_in_order(
+    case: tuple[str, int, int], seed: int, cap: int, n: int
+) -> None:
+    """``top_spans``: the first is ``best_span``'s; each next one scores no more than the one
+    before, shares no token with any before it, and obeys the same limits."""
+    passage = case[0]
+    window = windows(tokenizer(), "which one?", [passage])[0]
+    rng = np.random.default_rng(seed)
+    start_logits = rng.normal(size=len(window.input_ids))
+    end_logits = rng.normal(size=len(window.input_ids))
+    found = top_spans(start_logits, end_logits, window.offsets, cap, None, n)
+    allowed = {i for i, o in enumerate(window.offsets) if o is not None}
+    assert found[:1] == (
+        [] if not allowed else [best_span(start_logits, end_logits, window.offsets, cap)]
+    )
+    assert len(found) <= n and [f[2] for f in found] == sorted((f[2] for f in found), reverse=True)
+    for k, (s, e, score) in enumerate(found):
+        assert s <= e < s + cap and s in allowed and e in allowed
+        assert score == pytest.approx(start_logits[s] + end_logits[e])
+        assert all(e < s2 or e2 < s for s2, e2, _ in found[:k])
+    spans = decode_top(window, passage, start_logits, end_logits, cap, n)
+    assert [sp.rank for sp in spans] == list(range(len(found)))
+
+
 def test_long_passage_gets_overlapping_windows() -> None:
     passage = " ".join(f"word{i}" for i in range(900))
     feats = windows(tokenizer(), "which word?", [passage, "short one"])
@@ -195,6 +223,27 @@ def test_the_shipped_reader_reads_offline() -> None:
     date = reader.read("On what date did Massoud write his letter to Lévy?", passages[2:])[0]
     assert date is not None and date.text == "August 16"
     assert passages[2][date.start : date.end] == date.text
+
+
+@pytest.mark.slow
+def test_the_reader_gives_its_next_choices() -> None:
+    """``read_top``: the reader's best span, then others that do not overlap it. Asked why
+    leakage fell, its best is the amount it fell by; the reason is among its next choices,
+    for ``answer`` to take (``qa.kinds``)."""
+    reader = Reader(Settings())
+    passage = (
+        "Leakage fell by 11 percent during the year to 142 megalitres per day. The main "
+        "reason for the fall was the replacement of 310 kilometres of old cast-iron mains."
+    )
+    (spans,) = reader.read_top("Why did leakage fall?", [passage], n=3)
+    assert [s.rank for s in spans] == [0, 1, 2]
+    assert spans[0].text.startswith("11 percent")  # the amount, not the reason
+    assert spans[0] == reader.read("Why did leakage fall?", [passage])[0]
+    assert any("replacement of 310 kilometres" in s.text for s in spans[1:])
+    for k, span in enumerate(spans):
+        assert passage[span.start : span.end] == span.text
+        assert all(span.end <= o.start or o.end <= span.start for o in spans[:k])
+        assert span.score <= spans[0].score
 
 
 TABLE = (

@@ -90,19 +90,19 @@ class _FavouringReader:
         self.word = word
         self.calls = 0
 
-    read_views = Reader.read_views  # over its own ``read``, as the real reader's
+    read_views = Reader.read_views  # over its own ``read_top``, as the real reader's
 
-    def read(
-        self, question: str, passages: Sequence[str], origins: object = None
-    ) -> list[Span | None]:
+    def read_top(
+        self, question: str, passages: Sequence[str], origins: object = None, n: int = 1
+    ) -> list[list[Span]]:
         self.calls += 1
-        spans: list[Span | None] = []
+        spans: list[list[Span]] = []
         for n, text in enumerate(passages):
             sure = self.word in text
             start = text.find(self.word) if sure else 0
             end = start + (len(self.word) if sure else 1)
             p, na = (0.9, 1e-6) if sure else (1e-6, 0.9)
-            spans.append(Span(n, start, end, text[start:end], 10.0 if sure else -10.0, p, na))
+            spans.append([Span(n, start, end, text[start:end], 10.0 if sure else -10.0, p, na)])
         return spans
 
 
