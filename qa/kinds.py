@@ -8,6 +8,8 @@ answer is the best span of that kind the reader found (its best or one of its ne
 
 - "amount": "How much did it cost?", "What is her salary?": an amount of money;
 - "count": "How many …?": a number, in digits or words ("four", "dozens", "none");
+- "measure": "How long / old / far / high …?": a number or a length of time ("30 cm",
+  "three centuries", "a decade");
 - "time": "When did …?", "In what year …?", "What time …?": a date, a time, or a phrase of
   time ("after the war", "at the beginning of each session");
 - "reason": "Why …?": anything but a bare number, amount or date.
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-Kind = Literal["amount", "count", "time", "reason"]
+Kind = Literal["amount", "count", "measure", "time", "reason"]
 
 #: a question asking for an amount of money ("How much did the dam cost?", "What is the
 #: chief executive's salary?"); not for a change in one ("How much did revenue rise?"), nor
@@ -63,6 +65,10 @@ _AMOUNT = re.compile(
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\d]|\s*$)|\n\s*\n")
 
 _COUNT_ASKED = re.compile(r"^\W*how\s+many\b", re.IGNORECASE)
+_MEASURE_ASKED = re.compile(
+    r"^\W*how\s+(?:long|old|far|tall|high|big|large|deep|wide|heavy|thick|hot|cold|warm)\b",
+    re.IGNORECASE,
+)
 #: "When did …", "In what year …", "What time does …"; not "When the vote failed, what …?"
 _TIME_ASKED = re.compile(
     r"^\W*(?:when\s+(?:did|do|does|was|were|is|are|will|would|has|have|had|can|could|should"
@@ -122,6 +128,8 @@ def expects(question: str) -> Kind | None:
         return "amount"
     if _COUNT_ASKED.match(question):
         return "count"
+    if _MEASURE_ASKED.match(question):
+        return "measure"
     if _TIME_ASKED.match(question):
         return "time"
     if _REASON_ASKED.match(question):
@@ -149,4 +157,6 @@ def fits(kind: Kind, text: str, start: int, end: int) -> bool:
         return _COUNT.search(span) is not None
     if kind == "time":
         return _TIME.search(span) is not None
+    if kind == "measure":
+        return _COUNT.search(span) is not None or _TIME.search(span) is not None
     return _BARE.fullmatch(span.strip()) is None

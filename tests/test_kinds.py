@@ -21,6 +21,9 @@ from tests.conftest import run_qa
         ("What time does the library close on Tuesday?", "time"),
         ("Which century saw the rise of the Mughal empire?", "time"),
         ("Why did leakage fall?", "reason"),
+        ("How long does Boost mode last?", "measure"),
+        ("How far from the boiler should the Hub be mounted?", "measure"),
+        ("How often is the festival held?", None),  # "biennial", "rarely"
         ("Who opened the plant?", None),
         ("How much did revenue rise?", None),  # a change, not an amount of money
         ("When the vote failed, what did the Speaker do?", None),  # "when" opens a clause
@@ -58,6 +61,9 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None)
             "replacing 310 kilometres of mains",
             True,
         ),
+        ("measure", "Boost mode ends after 30 minutes.", "30 minutes", True),
+        ("measure", "The abbey is several centuries old.", "several centuries", True),
+        ("measure", "Fix the Hub away from the boiler.", "the boiler", False),
         ("amount", "The works cost £58 million.", "£58 million", True),
         ("amount", "It serves 1.84 million customers.", "1.84 million", False),
     ],
