@@ -106,15 +106,16 @@ _TIME_WORDS = (
 )
 #: a date, a time, or a phrase of time
 _TIME = re.compile(rf"\d|\b(?:{_TIME_WORDS})\b", re.IGNORECASE)
-#: a bare number, amount or date: every word of it is a digit group, a number word, a unit
-#: of amount or one of time ("11 percent", "£58 million", "March 2024", "about 40 seconds")
-_BARE = re.compile(
-    rf"(?:(?:about|around|some|nearly|almost|over|under|more|less|than|up|to|at|least|most"
-    rf"|by|in|on|of|the|a|an|per|cent|percent|percentage|points?|%|and|or|-|–"
-    rf"|[£$€¥]?\d[\d.,:/]*\w{{0,2}}|{_NUMBER_WORDS}|{_DATE_WORDS}|pounds?|dollars?|euros?|pence"
-    rf"|cents?|[mbk]n?)(?:\W+|$))+",
+#: a word of a bare number, amount or date ("11 percent", "£58 million", "March 2024",
+#: "about 40 seconds"): a digit group, a number word, a unit of amount or of time
+_BARE_WORD = re.compile(
+    rf"about|around|some|nearly|almost|over|under|more|less|than|up|to|at|least|most|by|in"
+    rf"|on|of|the|a|an|per|cent|percent|percentage|points?|and|or|%|[£$€¥]?\d[\d.,:/]*\w*%?"
+    rf"|{_NUMBER_WORDS}|{_DATE_WORDS}|pounds?|dollars?|euros?|pence|cents?|[mbk]n?",
     re.IGNORECASE,
 )
+#: the words of a span, for ``_BARE_WORD`` (a number keeps its currency sign and decimals)
+_SPAN_WORDS = re.compile(r"[£$€¥]?\d[\d.,:/]*\w*%?|\w+|%")
 
 
 def asks_money(question: str) -> bool:
@@ -159,4 +160,5 @@ def fits(kind: Kind, text: str, start: int, end: int) -> bool:
         return _TIME.search(span) is not None
     if kind == "measure":
         return _COUNT.search(span) is not None or _TIME.search(span) is not None
-    return _BARE.fullmatch(span.strip()) is None
+    words = _SPAN_WORDS.findall(span)
+    return not words or not all(_BARE_WORD.fullmatch(w) for w in words)
