@@ -69,11 +69,12 @@ _MEASURE_ASKED = re.compile(
     r"^\W*how\s+(?:long|old|far|tall|high|big|large|deep|wide|heavy|thick|hot|cold|warm)\b",
     re.IGNORECASE,
 )
-#: "When did …", "In what year …", "What time does …"; not "When the vote failed, what …?"
+#: "When did …", "In what year …", "What time does …"; not "When the vote failed, what …?",
+#: nor "When should I use eco mode?", which asks for a condition ("if the load is small")
 _TIME_ASKED = re.compile(
-    r"^\W*(?:when\s+(?:did|do|does|was|were|is|are|will|would|has|have|had|can|could|should"
-    r"|must|might)\b|(?:(?:in|by|at|on|during|from|until|since)\s+)?(?:what|which)\s+"
-    r"(?:year|date|day|month|century|decade|time|period|era|season)s?\b)",
+    r"^\W*(?:when\s+(?:did|do|does|was|were|is|are|will|would|has|have|had)\b|(?:(?:in|by"
+    r"|at|on|during|from|until|since)\s+)?(?:what|which)\s+(?:year|date|day|month|century"
+    r"|decade|time|period|era|season)s?\b(?![-'’]))",
     re.IGNORECASE,
 )
 _REASON_ASKED = re.compile(r"^\W*why\b", re.IGNORECASE)
@@ -82,30 +83,39 @@ _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
     r"|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|scores?"
-    r"|half|single|both|none|no|zero|nil|several|few|many|numerous|multiple|couple|once"
-    r"|twice|thrice|all|each|every|majority|minority|handful|pair|tens|most|some|lots?"
+    r"|half|halves|third|thirds|quarters?|single|both|none|no|zero|nil|nobody|nothing"
+    r"|neither|everyone|everybody|several|few|many|numerous|multiple|couple|once|twice"
+    r"|thrice|all|each|every|whole|majority|minority|handful|pair|trio|tens|most|some|lots?"
 )
 #: a count: digits or a number word
 _COUNT = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 #: words that name a date or a length of time
 _DATE_WORDS = (
     r"january|february|march|april|may|june|july|august|september|october|november"
-    r"|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|spring|summer|autumn|fall"
-    r"|winter|centur(?:y|ies)|millenni(?:um|a)|decades?|years?|months?|weeks?|days?|hours?"
-    r"|minutes?|seconds?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekends?|weekdays?"
+    r"|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|spring|summer|autumn|winter"
+    r"|centur(?:y|ies)|millenni(?:um|a)|decades?|years?|months?|weeks?|fortnights?|days?"
+    r"|hours?|minutes?|seconds|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weekends?"
+    r"|weekdays?|(?:twen|thir|for|fif|six|seven|eigh|nine)ties"
 )
-_TIME_WORDS = (
-    _DATE_WORDS
-    + r"|today|tomorrow|tonight|yesterday|now|then|ago|later|earlier|soon|recently|currently"
-    r"|morning|afternoon|evening|night|noon|midnight|dawn|dusk|sunrise|sunset|before|after"
-    r"|afterwards|during|until|till|since|when|whenever|while|once|age|ages|eras?|epoch"
-    r"|periods?|times?|reign|dynasty|beginning|middle|end|start|late|early|mid|annually"
-    r"|daily|weekly|monthly|yearly|never|always|bc|bce|ad|ce|am|pm|christmas|easter"
-    r"|seasons?|sessions?|war|antiquity|medieval|ancient|modern|prehistoric|holidays?"
-    r"|anniversary|birthday|term|stage|phase|first|last|next|previous"
+#: a date, a time, or a phrase of time: a date word, or a word only time is said with
+#: ("yesterday", "overnight", "o'clock"), or after a preposition of time a word that may
+#: be one ("at the end of the war", "in the fall", "upon retirement"); not "the first
+#: floor", "the next button", "the stage manager"
+_TIME = re.compile(
+    rf"\d|\b(?:{_DATE_WORDS}|today|tomorrow|tonight|yesterday|ago|later|earlier|soon"
+    r"|recently|currently|formerly|morning|afternoon|evening|night|noon|midday|midnight|dawn"
+    r"|dusk|sunrise|sunset|lunchtime|bedtime|overnight|o['’]clock|before|after|afterwards"
+    r"|during|until|till|since|when|whenever|while|once|age|ages|eras?|epoch|periods?|reign"
+    r"|dynasty|annually|daily|nightly|hourly|weekly|fortnightly|monthly|yearly|never|always"
+    r"|bce?|ad|ce|am|pm|christmas|easter|thanksgiving|hanukkah|ramadan|diwali|seasons?"
+    r"|sessions?|antiquity|medieval|ancient|prehistoric|holidays?|anniversary|renaissance)\b"
+    r"|\b(?:at|by|in|on|upon|from|to|toward|towards|around)\s+(?:(?:the|a|an|its|his|her"
+    r"|their|this|that|each|every)\s+)?(?:\w+\s+)?(?:end|start|beginning|middle|close|turn"
+    r"|height|outbreak|onset|death|birth|retirement|independence|graduation|marriage|war"
+    r"|time|times|stage|phase|term|first|last|next|fall|launch|opening|founding|election"
+    r"|conclusion|accession|coronation)\b",
+    re.IGNORECASE,
 )
-#: a date, a time, or a phrase of time
-_TIME = re.compile(rf"\d|\b(?:{_TIME_WORDS})\b", re.IGNORECASE)
 #: a word of a bare number, amount or date ("11 percent", "£58 million", "March 2024",
 #: "about 40 seconds"): a digit group, a number word, a unit of amount or of time
 _BARE_WORD = re.compile(
@@ -160,5 +170,17 @@ def fits(kind: Kind, text: str, start: int, end: int) -> bool:
         return _TIME.search(span) is not None
     if kind == "measure":
         return _COUNT.search(span) is not None or _TIME.search(span) is not None
+    return not _bare(span)
+
+
+def _bare(span: str) -> bool:
+    """Whether ``span`` is only a number, amount or date, with at most one word after a
+    number that counts what it measures ("18,250 leaks", "2.4 metres", "40 °C")."""
     words = _SPAN_WORDS.findall(span)
-    return not words or not all(_BARE_WORD.fullmatch(w) for w in words)
+    other = [n for n, w in enumerate(words) if not _BARE_WORD.fullmatch(w)]
+    if not other:
+        return True
+    if len(other) > 1 or other[0] == 0:
+        return False
+    before = words[other[0] - 1]
+    return before[-1].isdigit() or _COUNT.fullmatch(before) is not None

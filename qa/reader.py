@@ -78,7 +78,7 @@ class Span:
     #: 0 for the best span of its passage (or view), 1 for the next best that does not
     #: overlap it, …: a second choice, for when the best is of the wrong kind
     rank: int = 0
-    view: int = 0  # which of ``views`` of its passage it was read in (0: the prose)
+    view: int = 0  # which of ``views`` of its passage it was read in (``read_views``)
 
     @property
     def log_odds(self) -> float:
@@ -551,6 +551,8 @@ class Reader:
             rank, placed = 0, set()
             for span in spans:
                 where = view.place(span)
+                if where is None and span.rank == 0:
+                    break  # its best span is only added words: the view gave no answer
                 if where is not None and where not in placed:  # two words of one short cell
                     placed.add(where)
                     text, start, _ = places[at]

@@ -1014,3 +1014,37 @@ def test_a_reply_belongs_to_the_line_it_starts() -> None:
     assert reply("Does it take pods? Yes.\n\nThe jug holds", "The jug") is None
     assert _HOW_TO.match("How do I reset it?") and _HOW_TO.match("how to book a room")
     assert not _HOW_TO.match("How do you know it opened in 1801?")
+
+
+def test_the_spans_that_compete_are_of_the_kind_asked() -> None:
+    """``_of_kind``: a question of no kind keeps each passage's best span only (as before
+    the reader gave next choices); a question of a kind keeps, in each passage and view,
+    its best span of that kind; when none is of the kind, the best spans again."""
+    text = "Leakage fell by eleven percent. The main reason was new mains. It cost £5m in 2023."
+
+    def read(span: str, rank: int, hit: int = 0, view: int = 0) -> _Read:
+        a = text.index(span)
+        found = Span(0, a, a + len(span), span, 10.0 - rank, 0.5, 0.1, rank, view)
+        return _Read(found, "d", a, a + len(span), hit)
+
+    spans = [
+        read("eleven percent", 0),
+        read("new mains", 1),
+        read("2023", 2),
+        read("£5m", 0, hit=1),
+        read("eleven percent", 0, hit=2, view=1),
+    ]
+    asker = Answerer.__new__(Answerer)
+    asker.searcher = SimpleNamespace(
+        index=SimpleNamespace(by_path={"d": SimpleNamespace(text=text)})
+    )  # type: ignore[assignment]
+
+    def kept(question: str) -> list[str]:
+        profile = qa.answer.Question(question, {}, expects=qa.answer.expects(question))
+        return [r.span.text for r in asker._of_kind(profile, spans)]
+
+    assert kept("What fell?") == ["eleven percent", "£5m", "eleven percent"]
+    assert kept("Why did leakage fall?") == ["new mains"]  # "£5m", "eleven percent": no reasons
+    assert kept("When was it built?") == ["2023", "£5m"]  # "£5m" holds a digit: loose
+    assert kept("How much did it cost?") == ["£5m"]
+    assert kept("How many mains were laid?") == ["eleven percent", "£5m", "eleven percent"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -119,29 +120,47 @@ def test_best_span_obeys_order_length_and_passage(
 
 
 @settings(max_examples=60, deadline=None)
-@given(passage_and_answer(), st.integers(0, 2**32 - 1), st.integers(1, 8), st.integers(1, 4))
-def test_next_choices_are_other_spans_in_order(
-    case: tuple[str, int, int], seed: int, cap: int, n: int
+@given(
+    passage_and_answer(),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 8),
+    st.integers(1, 4),
+    st.booleans(),
+)
+def test_next_choices_are_the_best_other_spans_in_order(
+    case: tuple[str, int, int], seed: int, cap: int, n: int, cells: bool
 ) -> None:
-    """``top_spans``: the first is ``best_span``'s; each next one scores no more than the one
-    before, shares no token with any before it, and obeys the same limits."""
+    """``top_spans``: each span is the best allowed pair (within ``cap`` tokens and one
+    piece, a table cell) sharing no token with those before it, as a brute force finds it;
+    ``decode_top`` gives them as characters of the passage, ranked 0, 1, …"""
     passage = case[0]
     window = windows(tokenizer(), "which one?", [passage])[0]
     rng = np.random.default_rng(seed)
-    start_logits = rng.normal(size=len(window.input_ids))
-    end_logits = rng.normal(size=len(window.input_ids))
-    found = top_spans(start_logits, end_logits, window.offsets, cap, None, n)
-    allowed = {i for i, o in enumerate(window.offsets) if o is not None}
-    assert found[:1] == (
-        [] if not allowed else [best_span(start_logits, end_logits, window.offsets, cap)]
-    )
-    assert len(found) <= n and [f[2] for f in found] == sorted((f[2] for f in found), reverse=True)
-    for k, (s, e, score) in enumerate(found):
-        assert s <= e < s + cap and s in allowed and e in allowed
-        assert score == pytest.approx(start_logits[s] + end_logits[e])
-        assert all(e < s2 or e2 < s for s2, e2, _ in found[:k])
+    size = len(window.input_ids)
+    start_logits, end_logits = rng.normal(size=size), rng.normal(size=size)
+    pieces = list(rng.integers(0, 3, size=size)) if cells else None
+    found = top_spans(start_logits, end_logits, window.offsets, cap, pieces, n)
+    allowed = [i for i, o in enumerate(window.offsets) if o is not None]
+    pairs = {
+        (i, j): start_logits[i] + end_logits[j]
+        for i in allowed
+        for j in allowed
+        if i <= j < i + cap and (pieces is None or pieces[i] == pieces[j])
+    }
+    expected: list[tuple[int, int]] = []
+    while len(expected) < n:
+        free = [p for p in pairs if all(p[1] < s or e < p[0] for s, e in expected)]
+        if not free:
+            break
+        expected.append(max(free, key=lambda p: pairs[p]))
+    assert [(s, e) for s, e, _ in found] == expected
+    assert [score for *_, score in found] == pytest.approx([pairs[p] for p in expected])
+    window = replace(window, pieces=pieces)
     spans = decode_top(window, passage, start_logits, end_logits, cap, n)
     assert [sp.rank for sp in spans] == list(range(len(found)))
+    for sp, (s, e, _) in zip(spans, found, strict=True):
+        assert (sp.start, sp.end) == (window.offsets[s][0], window.offsets[e][1])  # type: ignore[index]
+        assert sp.text == passage[sp.start : sp.end]
 
 
 def test_long_passage_gets_overlapping_windows() -> None:
