@@ -671,7 +671,9 @@ class Answerer:
             placed = described  # a description set beside the name answers
         if not placed:
             return [], 0.0, "no_span", None
-        if question.expects == "amount":  # "1.84 million" (customers) is no salary
+        # "1.84 million" (customers) is no salary. ``_of_kind`` kept only amounts where
+        # there were any; this removes the spans it fell back to when there were none
+        if question.expects == "amount":
             docs = self.searcher.index.by_path
             placed = [(r, c) for r, c in placed if an_amount(docs[r.path].text, r.start, r.end)]
             if not placed:

@@ -116,16 +116,18 @@ _TIME = re.compile(
     r"|conclusion|accession|coronation)\b",
     re.IGNORECASE,
 )
+#: a number as one word, with its currency sign, decimals and suffix ("£58", "7.15pm", "40%")
+_NUMBER = r"[£$€¥]?\d[\d.,:/]*\w*%?"
 #: a word of a bare number, amount or date ("11 percent", "£58 million", "March 2024",
 #: "about 40 seconds"): a digit group, a number word, a unit of amount or of time
 _BARE_WORD = re.compile(
     rf"about|around|some|nearly|almost|over|under|more|less|than|up|to|at|least|most|by|in"
-    rf"|on|of|the|a|an|per|cent|percent|percentage|points?|and|or|%|[£$€¥]?\d[\d.,:/]*\w*%?"
+    rf"|on|of|the|a|an|per|cent|percent|percentage|points?|and|or|%|{_NUMBER}"
     rf"|{_NUMBER_WORDS}|{_DATE_WORDS}|pounds?|dollars?|euros?|pence|cents?|[mbk]n?",
     re.IGNORECASE,
 )
-#: the words of a span, for ``_BARE_WORD`` (a number keeps its currency sign and decimals)
-_SPAN_WORDS = re.compile(r"[£$€¥]?\d[\d.,:/]*\w*%?|\w+|%")
+#: the words of a span, for ``_BARE_WORD``
+_SPAN_WORDS = re.compile(rf"{_NUMBER}|\w+|%")
 
 
 def asks_money(question: str) -> bool:

@@ -39,7 +39,7 @@ STRIDE = 128
 MAX_ANSWER_TOKENS = 30
 MAX_QUESTION_TOKENS = 64
 #: second choices kept per passage, for a question whose best span is of the wrong kind
-#: ("Why did leakage fall?" answered "11 percent": see ``answer.fits``)
+#: ("Why did leakage fall?" answered "11 percent": see ``qa.kinds``)
 ALTERNATIVES = 2
 
 
