@@ -32,7 +32,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from qa import calibration
 from qa.bm25 import tokenize
+from qa.calibration import Calibration
 from qa.config import Settings
 from qa.documents import Document
 from qa.kinds import Kind, an_amount, expects, fits
@@ -179,10 +181,14 @@ class Answer:
     abstain_reason: AbstainReason | None = None
     #: the question as it was read, when a misspelt word was corrected (``qa.spelling``)
     read_as: str | None = None
+    #: the answer score an answer needed (the reader's calibration, or the setting given)
+    min_confidence: float = 0.0
 
-    def why_not_found(self, min_confidence: float) -> str:
+    def why_not_found(self, min_confidence: float | None = None) -> str:
         """What an abstention says after "Not found": how close the best reading came, not
         that nothing answers ("" when it answered)."""
+        if min_confidence is None:
+            min_confidence = self.min_confidence
         if not self.abstained:
             return ""
         if self.abstain_reason == "no_passages":
@@ -390,10 +396,6 @@ OTHER_SENTENCES = 4
 SENTENCE_WEIGHT = 20.0
 
 
-#: the reader's log-odds are clipped to this range in the answer score, so one extreme
-#: reading cannot outweigh the retrieval evidence on its own
-ODDS_CLIP = (-10.0, 20.0)
-
 #: what a question word in a sentence's document headline, not in the sentence, counts for
 #: when spans of different sentences compete, as a share of that word in the sentence
 TITLE_SHARE = 0.5
@@ -417,13 +419,12 @@ NAME_MISSING = 0.5
 NEGATION_MISMATCH = 0.5
 
 
-def answer_score(sentence_score: float, log_odds: float, settings: Settings) -> float:
+def answer_score(sentence_score: float, log_odds: float, calibration: Calibration) -> float:
     """The evidence an answer is judged on: its sentence's score (retrieval) plus
     ``answer_odds_weight`` x the reader's clipped log-odds that the span, not "no answer
     here", is right. One score instead of two vetoes lets a strong reading vouch for a
-    weakly worded sentence and the other way round (calibrated: benchmarks/RESULTS.md)."""
-    low, high = ODDS_CLIP
-    return sentence_score + settings.answer_odds_weight * min(max(log_odds, low), high)
+    weakly worded sentence and the other way round (fitted per reader: qa/calibration.py)."""
+    return calibration.score(sentence_score, log_odds)
 
 
 class Answerer:
@@ -433,6 +434,8 @@ class Answerer:
         self.searcher = searcher
         self.settings = searcher.settings
         self.reader = reader if reader is not None else reader_for(self.settings)
+        #: the abstention rule of this reader (its calibration.json, with any setting given)
+        self.calibration = calibration.for_settings(self.settings, self.reader.folder)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()
@@ -453,6 +456,7 @@ class Answerer:
             return Answer(
                 question, NOT_FOUND, True, score, None, [], [], hits, seconds,
                 reader_odds=odds, sentence_score=sentence, abstain_reason=why, read_as=read_as,
+                min_confidence=self.calibration.min_confidence,
             )  # fmt: skip
         answer = self._compose(question, chosen, score, hits, time.perf_counter() - started)
         return replace(answer, read_as=read_as)
@@ -689,12 +693,12 @@ class Answerer:
 
         read, (cand, n) = max(placed, key=worth)
         odds = read.span.log_odds
-        score = answer_score(cand.score, odds, self.settings)
+        score = answer_score(cand.score, odds, self.calibration)
         shown = min(max(score, 0.0), 1.0)  # a threshold in 0..1 decides the same on either
         best = (odds, cand.score)
-        if score < self.settings.min_confidence:
+        if score < self.calibration.min_confidence:
             return [], shown, "unmatched_number" if cand.damping == 0 else "low_score", best
-        if odds < self.settings.min_answer_odds and not described:
+        if odds < self.calibration.min_answer_odds and not described:
             return [], shown, "low_odds", best
         cand.sources.insert(0, cand.sources.pop(n))  # cite the copy the span was read in
         yes_no = _YES_NO.match(question.text) is not None
@@ -739,7 +743,7 @@ class Answerer:
         """``cand`` and a second sentence nearly as good, if there is one."""
         margin = cand.score - self.settings.answer_margin
         other = next((c for c in ranked if c is not cand and _adds_to(c, cand, margin)), None)
-        if other is not None and other.score >= self.settings.min_confidence:
+        if other is not None and other.score >= self.calibration.min_confidence:
             return [cand, other]
         return [cand]
 
@@ -757,9 +761,9 @@ class Answerer:
         inside = [(read, n) for read, (c, n) in placed if c is cand]
         read, n = max(inside, key=lambda rn: rn[0].span.score, default=(None, 0))
         odds = read.span.log_odds if read is not None else 0.0
-        score = answer_score(cand.score, odds, self.settings)
+        score = answer_score(cand.score, odds, self.calibration)
         shown = min(max(score, 0.0), 1.0)
-        if score < self.settings.min_confidence:
+        if score < self.calibration.min_confidence:
             return [], shown, "low_score", (odds, cand.score)
         cand.sources.insert(0, cand.sources.pop(n))
         cand.text = self._doc_text(cand.sources[0][0])
@@ -855,6 +859,7 @@ class Answerer:
             seconds,
             best.reader.log_odds if best.reader else None,
             best.score,
+            min_confidence=self.calibration.min_confidence,
         )
 
 

@@ -145,8 +145,38 @@ def parser() -> argparse.ArgumentParser:
         help="--squad: ask only the questions of the last N articles (those train-reader "
         "kept out); every paragraph is still indexed",
     )
+    _article_options(ev)
     _reader_option(ev)
     _common(ev)
+
+    ca = sub.add_parser(
+        "calibrate",
+        help="fit when `ask` abstains to a reader, saved as calibration.json in its folder",
+    )
+    ca.add_argument(
+        "--squad",
+        type=Path,
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="SQuAD file(s) to fit on, best with unanswerable questions (SQuAD 2.0); every "
+        "paragraph is indexed",
+    )
+    ca.add_argument(
+        "--seeds-qa",
+        type=Path,
+        metavar="FILE",
+        help="JSON lines over seeds/ whose every question must stay right (answered or not)",
+    )
+    ca.add_argument("--limit", type=int, help="a random sample of N questions per file")
+    ca.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="evaluation corpora and indexes (default: $QA_CACHE_DIR or ~/.cache/qa/eval)",
+    )
+    _article_options(ca)
+    _reader_option(ca)
+    _common(ca)
 
     tr = sub.add_parser("train-reader", help="train a short-answer reader on a SQuAD file")
     tr.add_argument(
@@ -163,10 +193,45 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--batch-size", type=int, default=16, help="windows per step (default 16)")
     tr.add_argument(
         "--negatives",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="per question on average, N paragraphs of its own article (best BM25 matches "
+        "without its answer) taught as 'no answer here'; 0.3 gives three questions in ten one "
+        "(default 0)",
+    )
+    tr.add_argument(
+        "--max-questions",
         type=int,
         default=0,
-        help="per question, N other paragraphs (best BM25 matches without its answer) taught "
-        "as 'no answer here' (default 0)",
+        metavar="N",
+        help="train on a seeded sample of N questions (default 0: all)",
+    )
+    tr.add_argument(
+        "--eval",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="SQuAD file(s) of other articles scored (gold paragraph given) after each epoch",
+    )
+    tr.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "fp32"],
+        default="auto",
+        help="auto: bf16 autocast where the CPU or GPU has it (default auto)",
+    )
+    tr.add_argument(
+        "--checkpoint-minutes",
+        type=float,
+        default=5.0,
+        metavar="M",
+        help="save the run's state every M minutes beside --out (default 5)",
+    )
+    tr.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run that was writing --out from its last checkpoint (same flags)",
     )
     tr.add_argument(
         "--holdout",
@@ -193,6 +258,23 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def _article_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--articles",
+        nargs="+",
+        default=[],
+        metavar="TITLE",
+        help="--squad: ask only the questions of these articles (every paragraph is indexed)",
+    )
+    p.add_argument(
+        "--skip-articles",
+        nargs="+",
+        default=[],
+        metavar="TITLE",
+        help="--squad: do not ask the questions of these articles (e.g. those calibrated on)",
+    )
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -290,7 +372,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             continue
         if many:
             print(("\n" if n > 1 else "") + f"Q: {question}\n")
-        _print_answer(answer, settings.min_confidence)
+        _print_answer(answer)
         sys.stdout.flush()
     return 2 if failed else 0
 
@@ -312,7 +394,7 @@ def _questions(given: list[str]) -> list[str]:
     return out
 
 
-def _print_answer(answer: Answer, min_confidence: float) -> None:
+def _print_answer(answer: Answer) -> None:
     if answer.read_as:
         print(f"(read as: {answer.read_as})\n")
     print(answer.text)
@@ -322,7 +404,7 @@ def _print_answer(answer: Answer, min_confidence: float) -> None:
     elif not answer.abstained:  # a yes/no question: the sentence is the answer
         print(f"\n(confidence {answer.confidence:.2f})")
     if answer.abstained:
-        print(answer.why_not_found(min_confidence))
+        print(answer.why_not_found())
         print("\nclosest passages:" if answer.hits else "")
         for hit in answer.hits[:3]:
             print(_format_hit(hit))
@@ -352,6 +434,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             ("--seed", args.seed, not args.seeds_qa),
             ("--gold-context", args.gold_context or None, args.squad),
             ("--holdout", args.holdout, args.squad),
+            ("--articles", args.articles or None, args.squad),
+            ("--skip-articles", args.skip_articles or None, args.squad),
         )
         if value is not None and not applies
     ]
@@ -371,12 +455,37 @@ def cmd_eval(args: argparse.Namespace) -> int:
             **common,
             gold_context=args.gold_context,
             holdout=args.holdout,
+            articles=args.articles,
+            skip_articles=args.skip_articles,
         )
     elif args.beir:
         result = evaluate_beir(args.beir, settings, split=args.split or "test", **sample, **common)
     else:
         result = evaluate_seeds_qa(args.seeds_qa, settings, corpus=args.corpus, **common)
     print(json.dumps(result, indent=1) if args.json else format_table(result))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from qa.evaluation import calibrate
+
+    settings = _settings(args)
+    found, path = calibrate(
+        args.squad,
+        settings,
+        articles=args.articles,
+        skip_articles=args.skip_articles,
+        seeds_qa=args.seeds_qa,
+        limit=args.limit,
+        cache_dir=args.cache_dir,
+    )
+    got = found.accuracies
+    say(
+        f"wrote {path}: min_confidence {found.min_confidence:g}, answer_odds_weight "
+        f"{found.answer_odds_weight:g}; on the {found.fitted_on['questions']} questions fitted "
+        f"on: F1 {got['f1']}, no-answer accuracy {got.get('no_answer_accuracy', '-')}, "
+        f"has-answer accuracy {got['has_answer_accuracy']}"
+    )
     return 0
 
 
@@ -392,13 +501,25 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         negatives=args.negatives,
         base=args.base,
         mix_base=args.mix_base,
+        max_questions=args.max_questions,
+        precision=args.precision,
+        checkpoint_minutes=args.checkpoint_minutes,
     )
-    result = train_reader(args.squad, args.out, config, progress=not args.quiet, log=say)
+    result = train_reader(
+        args.squad,
+        args.out,
+        config,
+        progress=not args.quiet,
+        log=say,
+        evaluate=args.eval,
+        resume=args.resume,
+    )
     held = result.get("held_out")
     if held:
+        scored = [*result["held_out_articles"], *result.get("evaluated_on", [])]
         say(
             f"held-out ({result['held_out_questions']} questions of "
-            f"{', '.join(result['held_out_articles'])}, gold paragraph): "
+            f"{', '.join(scored)}, gold paragraph): "
             f"exact_match {held['exact_match']}, f1 {held['f1']}"
             + (
                 f"; unanswerable: no_answer_accuracy {held['no_answer_accuracy']}, "
@@ -447,6 +568,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "eval": cmd_eval,
     "train-reader": cmd_train_reader,
+    "calibrate": cmd_calibrate,
 }
 
 

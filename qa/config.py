@@ -57,9 +57,11 @@ class Settings:
     sentence_weight: float = 2.5  # dense score = passage cosine + this x best sentence's cosine
     rerank: int = 5  # a question's top passages (and copies) the reader reads and reorders; 0 off
     answer_weight_dense: float = 0.5  # sentence score: this x cosine + the rest x word overlap
-    min_confidence: float = 0.5275  # below this answer score the answer is "not found"
-    answer_odds_weight: float = 0.0175  # answer score = sentence score + this x reader log-odds
-    min_answer_odds: float = 0.0  # below this reader log-odds (span vs "no answer") too
+    # The abstention rule, fitted to a reader and saved beside it (qa/calibration.py): None
+    # takes the reader's calibration.json; a value here overrides it for this run.
+    min_confidence: float | None = None  # below this answer score the answer is "not found"
+    answer_odds_weight: float | None = None  # answer score = sentence score + this x log-odds
+    min_answer_odds: float | None = None  # below this reader log-odds (span vs "no answer") too
     answer_margin: float = 0.03  # a second sentence joins the answer within this of the best
     spelling: bool = True  # a question's misspelt word is read as the documents' nearest word
     reader: str = ""  # short-answer reader folder; "" is the one shipped in qa/models/reader
@@ -88,13 +90,13 @@ class Settings:
             raise ConfigError(f"rerank must be between 0 and 100 passages, not {self.rerank}")
         if self.k < 1:
             raise ConfigError(f"k must be positive, not {self.k}")
-        if not 0.0 <= self.min_confidence <= 1.0:  # confidence is shown as 0..1
+        if self.min_confidence is not None and not 0.0 <= self.min_confidence <= 1.0:
             raise ConfigError(f"min_confidence must be in [0, 1], not {self.min_confidence}")
         if not 0.0 <= self.answer_weight_dense <= 1.0:
             raise ConfigError(
                 f"answer_weight_dense must be in [0, 1], not {self.answer_weight_dense}"
             )
-        if self.answer_odds_weight < 0 or self.answer_margin < 0:
+        if (self.answer_odds_weight or 0.0) < 0 or self.answer_margin < 0:
             raise ConfigError("answer_odds_weight and answer_margin must be >= 0")
         if self.concurrency < 1 or self.queue_size < 0:
             raise ConfigError("concurrency must be >= 1 and queue_size >= 0")
@@ -105,6 +107,8 @@ class Settings:
             kind, value = type(f.default), getattr(self, f.name)
             if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ConfigError(f"{f.name} must be a whole number, not {value!r}")
+            if f.name in _CALIBRATED:
+                kind = type(None) if value is None else float
             if kind is float and (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
@@ -147,6 +151,7 @@ class Settings:
         return data
 
 
+_CALIBRATED = frozenset({"min_confidence", "answer_odds_weight", "min_answer_odds"})
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 

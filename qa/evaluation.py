@@ -48,6 +48,7 @@ import numpy as np
 from tqdm import tqdm
 
 from qa.answer import Answer, Answerer
+from qa.calibration import Calibration
 from qa.config import Settings, default_corpus_dir
 from qa.embedding import effective_precision
 from qa.index import build, current_generation
@@ -669,12 +670,16 @@ def evaluate_squad(
     cache_dir: Path | str | None = None,
     gold_context: bool = False,
     holdout: int | None = None,
+    articles: Sequence[str] = (),
+    skip_articles: Sequence[str] = (),
 ) -> Scores:
     """Retrieval and answer scores on a SQuAD v1.1 or v2.0 file (all paragraphs indexed), or
-    with ``gold_context`` the reader's scores on each question's own paragraph."""
-    corpus, items, articles = _parse_squad(path)
+    with ``gold_context`` the reader's scores on each question's own paragraph. Only the
+    questions of ``articles`` (titles) are asked where given, none of ``skip_articles``."""
+    corpus, items, count = _parse_squad(path)
     if holdout is not None:
-        items = held_out(items, holdout, articles)
+        items = held_out(items, holdout, count)
+    items = of_articles(path, items, articles, skip_articles)
     if gold_context:  # only answerable questions are read: --limit samples among them
         answerable = [i for i in items if i.golds and i.relevant]
         if len(answerable) < len(items):
@@ -683,6 +688,27 @@ def evaluate_squad(
         return _run_closed(_sample(answerable, limit, seed), corpus, settings)
     items = _sample(items, limit, seed)
     return _evaluate_corpus(corpus, items, settings, k, cache_dir, answers=True)
+
+
+def of_articles(
+    path: Path | str, items: list[Item], keep: Sequence[str] = (), skip: Sequence[str] = ()
+) -> list[Item]:
+    """The questions of the articles titled ``keep`` (all when empty), less those of ``skip``:
+    a file's articles split between fitting a calibration and scoring it."""
+    if not keep and not skip:
+        return items
+    titles = squad_questions(path)[0]
+    unknown = sorted((set(keep) | set(skip)) - set(titles))
+    if unknown:
+        raise EvalError(f"{path} has no article titled {', '.join(map(repr, unknown))}")
+    chosen = [
+        i
+        for i in items
+        if i.article is not None
+        and (not keep or titles[i.article] in keep)
+        and titles[i.article] not in skip
+    ]
+    return _some(chosen, f"{path}, articles chosen")
 
 
 def held_out(items: list[Item], holdout: int, articles: int | None = None) -> list[Item]:
@@ -782,3 +808,69 @@ def format_table(result: Mapping[str, Any]) -> str:
         + (f"  ± {errors[key]}" if key in errors else "")
         for key, value in result.items()
     )
+
+
+# --- calibrating abstention -------------------------------------------------------------------
+
+
+def calibrate(
+    files: Sequence[Path | str],
+    settings: Settings,
+    articles: Sequence[str] = (),
+    skip_articles: Sequence[str] = (),
+    seeds_qa: Path | str | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+    cache_dir: Path | str | None = None,
+) -> tuple[Calibration, Path]:
+    """Fit the abstention rule of ``settings``' reader on the questions of SQuAD ``files``
+    (their chosen articles; every paragraph indexed) and, where given, seeds-qa over seeds/,
+    and save it as ``calibration.json`` in the reader's folder (``qa.calibration``)."""
+    from qa import calibration as cal
+    from qa.reader import reader_for
+
+    everything = settings.with_(**cal.ANSWER_ALL)
+    cache = _cache(cache_dir)
+    parts: list[cal.Asked] = []
+    described: list[dict[str, Any]] = []
+    for path in files:
+        corpus, items, _ = _parse_squad(path)
+        items = _sample(of_articles(path, items, articles, skip_articles), limit, seed)
+        searcher, _ = _cached_index(*_write_corpus(corpus, cache), everything, cache)
+        say(f"asking {len(items)} questions of {Path(path).name} with abstention off")
+        parts.append(cal.ask_all(Answerer(searcher), items))
+        unanswerable = sum(not i.golds for i in items)
+        described.append(
+            {"file": Path(path).name, "questions": len(items), "unanswerable": unanswerable}
+        )
+    fitting = cal.Asked(
+        np.concatenate([p.score for p in parts]),
+        np.concatenate([p.odds for p in parts]),
+        np.concatenate([p.f1 for p in parts]),
+        np.concatenate([p.answerable for p in parts]),
+    )
+    seeds = None
+    if seeds_qa is not None:
+        folder = default_corpus_dir().resolve()
+        searcher, _ = _cached_index(folder, f"folder:{folder}", everything, cache)
+        seeds = cal.ask_all(Answerer(searcher), read_seeds_qa(seeds_qa))
+    weight, threshold, seeds_right = cal.fit(fitting, seeds)
+    if seeds is not None and not seeds_right:
+        say("no rule keeps every seeds-qa question right; the best F1 rule is kept")
+    accuracies = fitting.measure(weight, threshold)
+    if seeds is not None:
+        accuracies["seeds_qa_right"] = seeds.measure(weight, threshold)["right"]
+    fitted_on = {
+        "files": described,
+        "articles": list(articles) or "all",
+        "skip_articles": list(skip_articles),
+        "questions": len(fitting.f1),
+        "unanswerable": int((~fitting.answerable).sum()),
+        "seeds_qa": Path(seeds_qa).name if seeds_qa is not None else None,
+        "objective": "best SQuAD 2.0 F1 (an abstention scores 1 on an unanswerable question) "
+        "among the rules keeping every seeds-qa question right",
+        "settings": {"mode": settings.mode, "k": settings.k, "rerank": settings.rerank},
+    }
+    found = Calibration(threshold, weight, 0.0, fitted_on, accuracies)
+    folder = reader_for(settings).folder
+    return found, cal.save(folder, found)

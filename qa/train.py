@@ -30,7 +30,7 @@ import numpy as np
 from tqdm import tqdm
 
 from qa.config import DEFAULT_MODEL, ConfigError
-from qa.embedding import resolve_model_dir
+from qa.embedding import effective_precision, resolve_model_dir
 from qa.evaluation import EvalError, squad_em_f1, squad_questions
 from qa.reader import MAX_TOKENS, STRIDE, Window, collate, decode, load_model, windows
 from qa.retrieval import say
@@ -65,8 +65,13 @@ class TrainConfig:
     max_tokens: int = MAX_TOKENS
     stride: int = STRIDE
     base: str = DEFAULT_MODEL  # the encoder, or a reader folder to train further
-    negatives: int = 0  # other paragraphs per question, read with target "no answer here"
+    #: paragraphs of its own article that do not hold the answer, per answerable question on
+    #: average (0.3: three questions in ten get one), read with target "no answer here"
+    negatives: float = 0.0
     mix_base: float = 0.0  # share of the base reader's weights averaged into the result
+    max_questions: int = 0  # a seeded sample of this many training questions; 0 = all
+    precision: str = "auto"  # bf16 autocast where the CPU (or GPU) has it, else fp32
+    checkpoint_minutes: float = 5.0  # how often the run's state is saved for --resume
 
 
 def read_examples(path: Path | str) -> tuple[list[str], list[Example]]:
@@ -132,36 +137,56 @@ def labelled_windows(
     return out
 
 
-def hard_negatives(examples: Sequence[Example], per_question: int) -> list[Example]:
-    """For each answerable question, its ``per_question`` best BM25 paragraphs among the
-    others of the training data that share a word with it and contain none of its answers, as
-    unanswerable examples.
+def hard_negatives(
+    examples: Sequence[Example], per_question: float, seed: int = 0
+) -> list[Example]:
+    """Unanswerable examples made the way the open setting meets them: an answerable question
+    paired with the best BM25 paragraph of its own article that shares a word with it and
+    holds none of its answers. ``per_question`` is the mean number per question: its whole
+    part for each, its fraction by a seeded draw.
 
-    At answer time the reader reads the retrieved passages, most of which do not answer: these
-    teach it to say so ([CLS]) and to rank passages, which gold paragraphs alone never do.
+    At answer time the reader reads retrieved passages of the same documents, most of which
+    do not answer: these teach it to say so ([CLS]) and to rank passages, which gold
+    paragraphs alone never do.
     """
     from qa.bm25 import BM25Index
 
-    if per_question < 1:
+    if per_question <= 0:
         return []
-    contexts = list(dict.fromkeys(e.context for e in examples))
-    article_of = {e.context: e.article for e in examples}
-    bm25 = BM25Index.build(contexts)
-    found: list[Example] = []
+    rng = random.Random(seed)
+    by_article: dict[int, list[str]] = {}
     for e in examples:
-        if not e.golds:
+        found = by_article.setdefault(e.article, [])
+        if e.context not in found:
+            found.append(e.context)
+    indexes = {a: BM25Index.build(c) for a, c in by_article.items() if len(c) > 1}
+    whole, part = int(per_question), per_question - int(per_question)
+    out: list[Example] = []
+    for e in examples:
+        wanted = whole + (rng.random() < part)
+        if not e.golds or not wanted or e.article not in indexes:
             continue
         golds = [g.casefold() for g in e.golds]
+        contexts = by_article[e.article]
         taken = 0
-        for i, _ in bm25.search(e.question, per_question + 10):
+        for i, _ in indexes[e.article].search(e.question, wanted + 10):
             text = contexts[i]
             if text == e.context or any(g in text.casefold() for g in golds):
                 continue
-            found.append(Example(article_of[text], e.question, text, (), -1))
+            out.append(Example(e.article, e.question, text, (), -1))
             taken += 1
-            if taken == per_question:
+            if taken == wanted:
                 break
-    return found
+    return out
+
+
+def sample(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
+    """``n`` examples drawn without replacement by ``seed``, in file order (all when n is 0
+    or at least their number)."""
+    if not 0 < n < len(examples):
+        return list(examples)
+    keep = sorted(random.Random(seed).sample(range(len(examples)), n))
+    return [examples[i] for i in keep]
 
 
 def length_batches(
@@ -199,15 +224,16 @@ def predict(
     best: list[tuple[float, str, bool]] = [(-math.inf, "", True)] * len(pairs)
     pad = int(tokenizer.pad_token_id or 0)
     model.train(False)
+    device = next(model.parameters()).device
     chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     for chunk in tqdm(chunks, desc="reading", unit="batch", file=sys.stderr, disable=not progress):
         batch = [feats[i][1] for i in chunk]
         with (
             torch.inference_mode(),
-            torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"),
+            torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"),
         ):
-            out = model(**collate(batch, pad))
-        starts, ends = out.start_logits.float().numpy(), out.end_logits.float().numpy()
+            out = model(**{k: v.to(device) for k, v in collate(batch, pad).items()})
+        starts, ends = out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()
         for i, s, e in zip(chunk, starts, ends, strict=True):
             n, w = feats[i]
             span = decode(w, pairs[n][1], s, e)
@@ -255,29 +281,177 @@ def train_reader(
     config: TrainConfig = TrainConfig(),
     progress: bool = True,
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
+    evaluate: Sequence[Path | str] = (),
+    resume: bool = False,
 ) -> dict[str, Any]:
-    """Fine-tune, score the held-out articles after each epoch, save fp16 safetensors to
-    ``out`` with the tokenizer, ``training.json`` and a MODEL_CARD.md. Returns the record."""
+    """Fine-tune, score the held-out articles (and the ``evaluate`` files, closed) after each
+    epoch, save fp16 safetensors to ``out`` with the tokenizer, ``training.json`` and a
+    MODEL_CARD.md. The run's state is saved every ``checkpoint_minutes`` beside ``out``, so
+    ``resume`` continues a run that was cut off. Returns the record."""
     import torch
     from transformers import AutoTokenizer
 
+    out = Path(out)
+    base = _check(config, out)
+    base_record = _base_record(base)
+    files = [squad] if isinstance(squad, str | Path) else list(squad)
+    train, held, titles, held_titles = _data(files, config)
+    held_out = len(held)
+    for file in evaluate:
+        held += read_examples(file)[1]
+    negatives = hard_negatives(train, config.negatives, config.seed)
+    torch.manual_seed(config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+    model: Any = load_model(base)  # transformers' .to is untyped
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    precision = _training_precision(config.precision, device)
+    model.to(device)
+    feats = [
+        f
+        for e in [*train, *negatives]
+        for f in labelled_windows(tokenizer, e, config.max_tokens, config.stride)
+    ]
+    no_answer = sum(not e.golds for e in train)
+    log(
+        f"training on {len(train)} questions"
+        + (f" ({no_answer} unanswerable)" if no_answer else "")
+        + (f" and {len(negatives)} paragraphs that do not answer them" if negatives else "")
+        + f" ({len(feats)} windows) of {len(titles) - len(held_titles)} articles, {precision} "
+        f"on {device}"
+        + (
+            f"; holding out {held_out} questions of {len(held_titles)}: {', '.join(held_titles)}"
+            if held_titles
+            else ""
+        )
+        + (
+            f"; scoring {len(held) - held_out} questions of {', '.join(map(str, evaluate))}"
+            if evaluate
+            else ""
+        )
+    )
+    steps_per_epoch = math.ceil(len(feats) / config.batch_size)
+    optimizer, schedule = _optimizer(model, config, steps_per_epoch * config.epochs)
+    state = Checkpoint(checkpoint_dir(out))
+    epochs: list[dict[str, Any]] = []
+    first_epoch, first_step, spent = 1, 0, 0.0
+    losses: list[float] = []
+    if resume:
+        first_epoch, first_step, losses, epochs, spent = state.load(
+            config, model, optimizer, schedule
+        )
+        log(f"resumed at epoch {first_epoch}, step {first_step} of {steps_per_epoch}")
+    pad = int(tokenizer.pad_token_id or 0)
+    lengths = [len(w.input_ids) for w, _, _ in feats]
+    started = time.perf_counter() - spent
+    last_saved = time.perf_counter()
+    result: dict[str, Any] = {}
+    for epoch in range(first_epoch, config.epochs + 1):
+        model.train()
+        t0 = time.perf_counter()
+        batches = length_batches(lengths, config.batch_size, random.Random(config.seed + epoch))
+        skip = first_step if epoch == first_epoch else 0
+        losses = losses if epoch == first_epoch else []
+        bar = tqdm(
+            range(skip, len(batches)),
+            initial=skip,
+            total=len(batches),
+            desc=f"epoch {epoch}/{config.epochs}",
+            unit="batch",
+            file=sys.stderr,
+            disable=not progress,
+            mininterval=10 if not sys.stderr.isatty() else 0.1,
+        )
+        for step in bar:
+            batch_idx = batches[step]
+            batch = {
+                k: v.to(device) for k, v in collate([feats[i][0] for i in batch_idx], pad).items()
+            }
+            starts = torch.tensor([feats[i][1] for i in batch_idx], device=device)
+            ends = torch.tensor([feats[i][2] for i in batch_idx], device=device)
+            with torch.autocast(device, dtype=torch.bfloat16, enabled=precision == "bf16"):
+                loss = model(**batch, start_positions=starts, end_positions=ends).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            losses.append(float(loss.detach()))
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+            if time.perf_counter() - last_saved >= 60 * config.checkpoint_minutes:
+                elapsed = time.perf_counter() - started
+                state.save(
+                    config, model, optimizer, schedule, epoch, step + 1, losses, epochs, elapsed
+                )
+                last_saved = time.perf_counter()
+        record: dict[str, Any] = {
+            "epoch": epoch,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "loss": round(float(np.mean(losses)), 4) if losses else 0.0,
+        }
+        if not math.isfinite(record["loss"]):
+            raise ConfigError(
+                f"training diverged in epoch {epoch} (the loss is {record['loss']}); "
+                f"try a lower --lr than {config.lr:g}"
+            )
+        if held:
+            record["held_out"] = closed_scores(model, tokenizer, held, precision, progress)
+        epochs.append(record)
+        log(f"epoch {epoch}: {json.dumps(record)}")
+        result = _record(
+            files, held_titles, train, held, feats, config, epochs, started, len(negatives)
+        )
+        result["evaluated_on"] = [Path(f).name for f in evaluate]
+        if base_record:
+            result["base_training"] = base_record
+        model.to("cpu")
+        save(model, tokenizer, out, result)  # each epoch: a long run leaves a usable reader
+        model.to(device)
+        elapsed = time.perf_counter() - started
+        state.save(config, model, optimizer, schedule, epoch + 1, 0, [], epochs, elapsed)
+    model.to("cpu")
+    if config.mix_base:
+        mix_weights(model, load_model(base), config.mix_base)
+        mixed: dict[str, Any] = {"weight": config.mix_base}
+        if held:
+            mixed["held_out"] = closed_scores(model, tokenizer, held, precision)
+        log(f"mixed with the base's weights: {json.dumps(mixed)}")
+        result["mixed_with_base"] = mixed
+        result["held_out"] = mixed.get("held_out")
+        save(model, tokenizer, out, result)
+    state.remove()
+    log(f"saved the reader to {out}/")
+    return result
+
+
+def _check(config: TrainConfig, out: Path) -> Path:
+    """The base model's folder, once every setting has been checked (before any time is spent)."""
     if config.epochs < 1 or config.batch_size < 1 or not 0 < config.lr < math.inf:
         raise ConfigError("--epochs, the batch size and the learning rate must be positive")
-    if config.negatives < 0:
-        raise ConfigError(f"--negatives must be 0 or more, not {config.negatives}")
-    check_out(Path(out))
+    if not 0 <= config.negatives < math.inf:
+        raise ConfigError(f"--negatives must be 0 or more, not {config.negatives:g}")
+    if config.max_questions < 0:
+        raise ConfigError(f"--max-questions must be 0 (all) or more, not {config.max_questions}")
+    if config.precision not in ("auto", "bf16", "fp32"):
+        raise ConfigError(f"--precision must be auto, bf16 or fp32, not {config.precision!r}")
+    check_out(out)
     try:
         base = resolve_model_dir(config.base)
     except ConfigError:
         raise ConfigError(f"--base {config.base}: no model or reader folder there") from None
     if not (base / "config.json").is_file():
         raise ConfigError(f"--base {config.base}: no model there (config.json is missing)")
-    base_record = _base_record(base)
     if not 0 <= config.mix_base < 1:
         raise ConfigError(f"--mix-base must be at least 0 and below 1, not {config.mix_base}")
     if config.mix_base and not _is_reader(base):
         raise ConfigError(f"--mix-base needs --base to be a reader folder; {config.base} is not")
-    files = [squad] if isinstance(squad, str | Path) else list(squad)
+    return base
+
+
+def _data(
+    files: Sequence[Path | str], config: TrainConfig
+) -> tuple[list[Example], list[Example], list[str], list[str]]:
+    """(training sample, held-out questions, every title, held-out titles) of the files: the
+    last ``holdout`` articles of the first file, and those titles in the others, held out."""
     titles, examples = read_examples(files[0])
     train, held = split(titles, examples, config.holdout)
     held_titles = titles[len(titles) - config.holdout :]
@@ -291,26 +465,20 @@ def train_reader(
             f"no answerable question is left to train on in {files[0]} once the last "
             f"{config.holdout} article(s) are held out"
         )
-    negatives = hard_negatives(train, config.negatives)
-    torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
-    model = load_model(base)
-    feats = [
-        f
-        for e in [*train, *negatives]
-        for f in labelled_windows(tokenizer, e, config.max_tokens, config.stride)
-    ]
-    no_answer = sum(not e.golds for e in train)
-    log(
-        f"training on {len(train)} questions"
-        + (f" ({no_answer} unanswerable)" if no_answer else "")
-        + (f" and {len(negatives)} paragraphs that do not answer them" if negatives else "")
-        + f" ({len(feats)} windows) of {len(titles) - len(held_titles)} articles; holding out "
-        f"{len(held)} questions of {len(held_titles)}: {', '.join(held_titles)}"
-    )
-    steps_per_epoch = math.ceil(len(feats) / config.batch_size)
-    total = steps_per_epoch * config.epochs
+    return sample(train, config.max_questions, config.seed), held, titles, held_titles
+
+
+def _training_precision(precision: str, device: str) -> str:
+    """bf16 where asked, or for ``auto`` on a GPU or a CPU with bf16 instructions."""
+    if precision != "auto":
+        return precision
+    return "bf16" if device == "cuda" else effective_precision("auto")
+
+
+def _optimizer(model: PreTrainedModel, config: TrainConfig, total: int) -> tuple[Any, Any]:
+    """AdamW (no decay on biases and norms) and a linear warm-up then linear decay."""
+    import torch
+
     warmup = max(1, int(config.warmup * total))
     no_decay = ("bias", "LayerNorm.weight", "norm.weight")
     groups = [
@@ -328,65 +496,93 @@ def train_reader(
         optimizer,
         lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))),
     )
-    pad = int(tokenizer.pad_token_id or 0)
-    lengths = [len(w.input_ids) for w, _, _ in feats]
-    epochs: list[dict[str, Any]] = []
-    started = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        t0 = time.perf_counter()
-        losses: list[float] = []
-        bar = tqdm(
-            length_batches(lengths, config.batch_size, rng),
-            desc=f"epoch {epoch}/{config.epochs}",
-            unit="batch",
-            file=sys.stderr,
-            disable=not progress,
-        )
-        for batch_idx in bar:
-            batch = collate([feats[i][0] for i in batch_idx], pad)
-            starts = torch.tensor([feats[i][1] for i in batch_idx])
-            ends = torch.tensor([feats[i][2] for i in batch_idx])
-            loss = model(**batch, start_positions=starts, end_positions=ends).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            losses.append(float(loss.detach()))
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
-        seconds = time.perf_counter() - t0
-        record: dict[str, Any] = {
+    return optimizer, schedule
+
+
+def checkpoint_dir(out: Path) -> Path:
+    """Where a run that writes ``out`` keeps its state: beside it, never inside the reader."""
+    out = out.resolve()
+    return out.with_name(f".{out.name}.checkpoint")
+
+
+class Checkpoint:
+    """A training run's state (weights, optimizer, schedule, position, RNG), written every few
+    minutes as one file that replaces the last, so a run cut off loses minutes, not hours.
+    Loaded with ``weights_only``: tensors and plain values, nothing executable."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.file = folder / "state.pt"
+
+    def save(
+        self,
+        config: TrainConfig,
+        model: PreTrainedModel,
+        optimizer: Any,
+        schedule: Any,
+        epoch: int,
+        step: int,
+        losses: list[float],
+        epochs: list[dict[str, Any]],
+        seconds: float,
+    ) -> None:
+        import torch
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        state = {
+            "config": json.dumps(asdict(config), sort_keys=True),
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "schedule": schedule.state_dict(),
             "epoch": epoch,
-            "seconds": round(seconds, 1),
-            "loss": round(float(np.mean(losses)), 4),
+            "step": step,
+            "losses": losses,
+            "epochs": json.dumps(epochs),
+            "seconds": seconds,
+            "rng": torch.get_rng_state(),
         }
-        if not math.isfinite(record["loss"]):
-            raise ConfigError(
-                f"training diverged in epoch {epoch} (the loss is {record['loss']}); "
-                f"try a lower --lr than {config.lr:g}"
-            )
-        if held:
-            record["held_out"] = closed_scores(model, tokenizer, held)
-        epochs.append(record)
-        log(f"epoch {epoch}: {json.dumps(record)}")
-        result = _record(
-            files, held_titles, train, held, feats, config, epochs, started, len(negatives)
+        tmp = self.file.with_suffix(".tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, self.file)
+
+    def load(
+        self, config: TrainConfig, model: PreTrainedModel, optimizer: Any, schedule: Any
+    ) -> tuple[int, int, list[float], list[dict[str, Any]], float]:
+        """(epoch, step, losses of that epoch, finished epochs, seconds spent), with the
+        model, optimizer and schedule restored; a checkpoint of other settings is refused."""
+        import torch
+
+        if not self.file.is_file():
+            raise ConfigError(f"--resume: no checkpoint at {self.file}; start without --resume")
+        try:
+            state = torch.load(self.file, weights_only=True)
+        except Exception as exc:  # a truncated or foreign file
+            raise ConfigError(f"--resume: cannot read {self.file}: {exc}") from None
+        mine = json.loads(state["config"])
+        theirs = asdict(config)
+        changed = sorted(
+            k for k in theirs if k != "checkpoint_minutes" and mine.get(k) != theirs[k]
         )
-        if base_record:
-            result["base_training"] = base_record
-        save(model, tokenizer, Path(out), result)  # each epoch: a long run leaves a usable reader
-    if config.mix_base:
-        mix_weights(model, load_model(base), config.mix_base)
-        mixed: dict[str, Any] = {"weight": config.mix_base}
-        if held:
-            mixed["held_out"] = closed_scores(model, tokenizer, held)
-        log(f"mixed with the base's weights: {json.dumps(mixed)}")
-        result["mixed_with_base"] = mixed
-        result["held_out"] = mixed.get("held_out")
-        save(model, tokenizer, Path(out), result)
-    log(f"saved the reader to {out}/")
-    return result
+        if changed:
+            raise ConfigError(
+                f"--resume: the checkpoint at {self.file} was made with other settings "
+                f"({', '.join(changed)}); give the same flags, or start without --resume"
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        torch.set_rng_state(state["rng"])
+        epochs: list[dict[str, Any]] = json.loads(state["epochs"])
+        return (
+            int(state["epoch"]),
+            int(state["step"]),
+            list(state["losses"]),
+            epochs,
+            float(state["seconds"]),
+        )
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def mix_weights(model: PreTrainedModel, base: PreTrainedModel, share: float) -> None:

@@ -113,9 +113,9 @@ def _asked(answer: Answer) -> str:
     return f'<p class="qa-file qa-asked">{_e(answer.question.strip())}{read}</p>'
 
 
-def render_answer(answer: Answer, min_confidence: float) -> str:
+def render_answer(answer: Answer) -> str:
     if answer.abstained:  # say how close the best reading came, not that nothing answers
-        closest = _e(answer.why_not_found(min_confidence))
+        closest = _e(answer.why_not_found())
         return (
             f'<div class="qa-answer qa-notfound">{_asked(answer)}<p><strong>Not found in these '
             f"documents.</strong></p><p>{closest}</p></div>"
@@ -284,7 +284,7 @@ class App:
         n = len(answer.hits)
         timing = f"Answered in {answer.seconds:.2f} s from {n} passage{'' if n == 1 else 's'}."
         raw = json.dumps(answer.to_json(), ensure_ascii=False, indent=1)
-        html = render_answer(answer, settings.min_confidence)
+        html = render_answer(answer)
         return html, sources, timing, raw
 
     def add(self, files: list[str] | None) -> str:

@@ -260,26 +260,32 @@ def test_train_reader_on_v1_and_v2_files(
     assert f"no-answer accuracy {held['no_answer_accuracy']}, has-answer accuracy" in card
 
 
-def test_hard_negatives_are_other_paragraphs_without_the_answer() -> None:
-    """Each answerable question gets its best BM25 paragraph among the others that do not
-    contain one of its answers, as an unanswerable example; unanswerable questions get none."""
+def test_hard_negatives_are_other_paragraphs_of_its_article_without_the_answer() -> None:
+    """Each answerable question gets the best BM25 paragraph of its own article among those
+    that do not contain one of its answers, as an unanswerable example (the open setting
+    retrieves from the same documents); unanswerable questions get none, and a fraction per
+    question gives that share of the questions one."""
     paragraphs = [
         "The Panjshir Valley lies north of Kabul; Massoud led its resistance.",
         "Kabul is the capital of Afghanistan and lies south of the Panjshir Valley.",
         "Massoud was born in the Panjshir Valley in 1953.",  # holds the answer: never a negative
         "Wheat grows on the plains of the north.",
+        "The Panjshir Valley is in another article, and so never a negative here.",
     ]
     examples = [
         Example(0, "Who led the resistance in the Panjshir Valley?", paragraphs[0], ("Massoud",),
                 paragraphs[0].index("Massoud")),
-        Example(1, "What is the capital?", paragraphs[1], ("Kabul",), 0),
-        Example(2, "When was he born?", paragraphs[2], ("1953",), paragraphs[2].index("1953")),
-        Example(3, "What grows in the Panjshir Valley?", paragraphs[3], (), -1),
+        Example(0, "What is the capital?", paragraphs[1], ("Kabul",), 0),
+        Example(0, "When was he born?", paragraphs[2], ("1953",), paragraphs[2].index("1953")),
+        Example(0, "What grows in the Panjshir Valley?", paragraphs[3], (), -1),
+        Example(1, "Where is it?", paragraphs[4], ("another article",),
+                paragraphs[4].index("another article")),
     ]  # fmt: skip
     negatives = hard_negatives(examples, 1)
     first = next(n for n in negatives if n.question == examples[0].question)
     assert first.context == paragraphs[1] and first.golds == () and first.answer_start == -1
-    assert first.article == 1  # the article the paragraph comes from
+    assert first.article == 0  # the article the question and the paragraph come from
+    assert all(n.context != paragraphs[4] for n in negatives)
     assert all("Massoud" not in n.context for n in negatives if n.question == first.question)
     assert all(n.context != e.context for n in negatives for e in examples
                if e.question == n.question)  # fmt: skip
@@ -287,6 +293,9 @@ def test_hard_negatives_are_other_paragraphs_without_the_answer() -> None:
     # no other paragraph shares a word with "What is the capital?": no negative rather than noise
     assert not any(n.question == examples[1].question for n in negatives)
     assert hard_negatives(examples, 0) == []
+    many = [Example(0, e.question, e.context, e.golds, e.answer_start) for e in examples[:1]] * 400
+    share = len(hard_negatives([*many, *examples[1:4]], 0.25, seed=1)) / 400
+    assert 0.18 < share < 0.32
 
 
 def test_train_reader_with_negatives(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -373,3 +382,83 @@ def test_train_reader_mixes_with_its_base(
     assert "--mix-base needs --base to be a reader folder" in capsys.readouterr().err
     assert main([*further, "--mix-base", "1", "--out", str(tmp_path / "y")]) == 2
     assert "--mix-base must be at least 0 and below 1" in capsys.readouterr().err
+
+
+def test_a_run_cut_off_resumes_where_its_checkpoint_left_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--resume`` continues from the last checkpoint (weights, optimizer, schedule, place
+    in the epoch, RNG) and ends with the weights of a run that was never cut off; the
+    checkpoint is removed once the reader is saved."""
+    from safetensors.numpy import load_file
+
+    from qa import train
+
+    squad = str(tiny_squad(tmp_path / "tiny.json", articles=3))
+    common = ["train-reader", "--squad", squad, "--epochs", "2", "--holdout", "1",
+              "--batch-size", "1", "--precision", "fp32", "--checkpoint-minutes", "0",
+              "--quiet"]  # fmt: skip
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    assert main([*common, "--out", str(whole)]) == 0
+    assert not train.checkpoint_dir(whole).exists()
+
+    saves = []
+    real_save = train.Checkpoint.save
+
+    def save_then_die(self: train.Checkpoint, *args: object, **kwargs: object) -> None:
+        real_save(self, *args, **kwargs)  # type: ignore[arg-type]
+        saves.append(args[4:6])  # (epoch, step)
+        if len(saves) == 6:  # epoch 2, after its first step
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train.Checkpoint, "save", save_then_die)
+    assert main([*common, "--out", str(cut)]) == 130
+    assert saves[-1] == (2, 1) and train.checkpoint_dir(cut).is_dir()
+    monkeypatch.setattr(train.Checkpoint, "save", real_save)
+    capsys.readouterr()
+    assert main([*common, "--out", str(cut), "--resume"]) == 0
+    assert "resumed at epoch 2, step 1 of 4" in capsys.readouterr().err
+    a, b = (load_file(str(d / "model.safetensors")) for d in (whole, cut))
+    assert all((a[k] == b[k]).all() for k in a)
+    record = json.loads((cut / "training.json").read_text(encoding="utf-8"))
+    assert [e["epoch"] for e in record["epochs"]] == [1, 2]
+    assert not train.checkpoint_dir(cut).exists()
+
+
+def test_resume_refuses_a_missing_or_different_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    squad = str(tiny_squad(tmp_path / "tiny.json"))
+    out = str(tmp_path / "r")
+    common = ["train-reader", "--squad", squad, "--holdout", "1", "--out", out, "--quiet"]
+    assert main([*common, "--resume"]) == 2
+    assert "--resume: no checkpoint at" in capsys.readouterr().err
+    from qa import train
+
+    config = train.TrainConfig(holdout=1, epochs=1)
+    model = train.load_model(train.resolve_model_dir("all-MiniLM-L6-v2"))
+    optimizer, schedule = train._optimizer(model, config, 10)
+    train.Checkpoint(train.checkpoint_dir(Path(out))).save(
+        config, model, optimizer, schedule, 1, 1, [1.0], [], 1.0
+    )
+    assert main([*common, "--epochs", "1", "--lr", "0.001", "--resume"]) == 2
+    assert "made with other settings (lr)" in capsys.readouterr().err
+
+
+def test_max_questions_trains_on_a_seeded_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qa.train import sample
+
+    _, examples = read_examples(tiny_squad(tmp_path / "t.json", articles=5))
+    picked = sample(examples, 4, seed=0)
+    assert len(picked) == 4 and picked == sample(examples, 4, seed=0)
+    assert picked == [e for e in examples if e in picked]  # file order kept
+    assert sample(examples, 0, 0) == examples and sample(examples, 99, 0) == examples
+    out = ["--out", str(tmp_path / "r"), "--quiet", "--holdout", "1", "--epochs", "1"]
+    assert main(["train-reader", "--squad", str(tmp_path / "t.json"), "--max-questions", "3",
+                 *out]) == 0  # fmt: skip
+    assert "training on 3 questions" in capsys.readouterr().err
+    assert main(["train-reader", "--squad", str(tmp_path / "t.json"), "--max-questions", "-1",
+                 *out]) == 2  # fmt: skip
+    assert "--max-questions must be 0 (all) or more" in capsys.readouterr().err
