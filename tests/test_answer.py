@@ -13,7 +13,6 @@ import pytest
 import qa.answer
 from qa.answer import (
     NOT_FOUND,
-    ODDS_CLIP,
     Answer,
     Answerer,
     _a_name,
@@ -23,6 +22,7 @@ from qa.answer import (
     answerer,
     ask,
 )
+from qa.calibration import ODDS_CLIP, Calibration
 from qa.config import ConfigError, Settings
 from qa.duplicates import jaccard, shingles
 from qa.evaluation import squad_em_f1
@@ -142,7 +142,8 @@ def test_reader_odds_join_the_abstention(seeds_settings: Settings) -> None:
     ``min_answer_odds`` is "not found" whatever the retrieval evidence."""
     question = "Which newspaper published Massoud's op-ed?"
     answer = ask(question, index_dir=seeds_settings.index_dir)
-    assert answer.reader_odds is not None and answer.reader_odds >= Settings().min_answer_odds
+    floor = answerer(seeds_settings).calibration.min_answer_odds
+    assert answer.reader_odds is not None and answer.reader_odds >= floor
     assert answer.to_json()["reader_odds"] == round(answer.reader_odds, 3)
     above = answer.reader_odds + 1
     strict = ask(question, index_dir=seeds_settings.index_dir, min_answer_odds=above)
@@ -154,12 +155,12 @@ def test_reader_odds_join_the_abstention(seeds_settings: Settings) -> None:
 
 def test_the_answer_score_weighs_the_reader_odds() -> None:
     """Sentence score + weight x log-odds, the odds clipped so one reading cannot decide alone."""
-    settings = Settings(answer_odds_weight=0.02)
+    settings = Calibration(answer_odds_weight=0.02)
     assert answer_score(0.5, 10.0, settings) == pytest.approx(0.7)
     assert answer_score(0.5, -3.0, settings) == pytest.approx(0.44)
     assert answer_score(0.5, 1e6, settings) == pytest.approx(0.5 + 0.02 * ODDS_CLIP[1])
     assert answer_score(0.5, -1e6, settings) == pytest.approx(0.5 + 0.02 * ODDS_CLIP[0])
-    assert answer_score(0.5, 10.0, Settings(answer_odds_weight=0.0)) == 0.5
+    assert answer_score(0.5, 10.0, Calibration(answer_odds_weight=0.0)) == 0.5
     assert Settings.from_env({"QA_ANSWER_ODDS_WEIGHT": "0.03"}).answer_odds_weight == 0.03
 
 
@@ -244,7 +245,7 @@ def test_only_the_deciding_sentences_are_encoded(
 def test_confidence_is_the_score_the_answer_was_judged_on(seeds_settings: Settings) -> None:
     """An answer is given exactly when its confidence reaches ``min_confidence``; "not found"
     shows how close the best reading came, and 0 when the reader found no span at all."""
-    settings = Settings()
+    settings = answerer(seeds_settings).calibration
     for item in QUESTIONS:
         got = ask(str(item["question"]), index_dir=seeds_settings.index_dir)
         assert 0.0 <= got.confidence <= 1.0
@@ -288,7 +289,7 @@ def test_the_reader_odds_veto_says_so(seeds_settings: Settings) -> None:
     )
     assert vetoed.abstained and vetoed.abstain_reason == "low_odds"
     assert vetoed.confidence == pytest.approx(answered.confidence)
-    assert vetoed.confidence >= Settings().min_confidence
+    assert vetoed.confidence >= answerer(seeds_settings).calibration.min_confidence
 
 
 @pytest.mark.slow

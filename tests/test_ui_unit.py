@@ -58,7 +58,7 @@ def make_answer(text: str) -> tuple[Answer, dict[str, Document]]:
 
 def test_rendering_escapes_document_text_and_links_citations() -> None:
     answer, docs = make_answer("Intro. Evil <script>alert(1)</script> here.")
-    html = render_answer(answer, 0.5) + render_sources(answer, docs)
+    html = render_answer(answer) + render_sources(answer, docs)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert '<mark class="qa-short">Evil</mark>' in html
     assert 'class="qa-cite" data-n="1"' in html
@@ -67,9 +67,7 @@ def test_rendering_escapes_document_text_and_links_citations() -> None:
     # a UI audit: an answer left on screen after the box was edited said nothing of which
     # question it answers; it now shows it above the answer
     asked = replace(answer, question="Who <b>is</b> evil?")
-    assert '<p class="qa-file qa-asked">Who &lt;b&gt;is&lt;/b&gt; evil?</p>' in render_answer(
-        asked, 0.5
-    )
+    assert '<p class="qa-file qa-asked">Who &lt;b&gt;is&lt;/b&gt; evil?</p>' in render_answer(asked)
 
 
 def test_not_found_says_how_close_the_best_reading_came() -> None:
@@ -83,20 +81,21 @@ def test_not_found_says_how_close_the_best_reading_came() -> None:
         confidence=0.38,
         sentences=[],
         abstain_reason="low_score",
+        min_confidence=0.5275,  # the threshold the answer was judged by
     )
-    html = render_answer(close, 0.5275)
+    html = render_answer(close)
     assert "Not found in these documents." in html and "scored 0.38, below the 0.53" in html
     nothing = replace(close, confidence=0.0, abstain_reason="no_span")
-    assert "the reader found no answer in them" in render_answer(nothing, 0.5275)
+    assert "the reader found no answer in them" in render_answer(nothing)
     weak = replace(close, confidence=0.0)  # a real score clipped to 0 is still a score
-    assert "scored 0.00, below the 0.53" in render_answer(weak, 0.5275)
+    assert "scored 0.00, below the 0.53" in render_answer(weak)
     empty = replace(close, confidence=0.0, hits=[], abstain_reason="no_passages")
-    assert "No passage of the index matched the question." in render_answer(empty, 0.5275)
+    assert "No passage of the index matched the question." in render_answer(empty)
     vetoed = replace(close, confidence=0.6, abstain_reason="low_odds")
     assert 'scored 0.60 (an answer needs 0.53), but the reader judged "no answer here"' in (
-        render_answer(vetoed, 0.5275).replace("&quot;", '"')
+        render_answer(vetoed).replace("&quot;", '"')
     )
-    assert "below" not in render_answer(answer, 0.5275)  # an answer shows its confidence only
+    assert "below" not in render_answer(answer)  # an answer shows its confidence only
 
 
 def test_upload_refuses_unsupported_and_oversized_files(tmp_path: Path) -> None:
@@ -287,8 +286,8 @@ def test_a_reply_no_word_shows_is_said_before_the_sentence() -> None:
     answer, _ = make_answer("Intro. Evil is not related to good.")
     sentence = replace(answer.sentences[0], short_answer=None, short_start=None, short_end=None)
     said = replace(answer, short_answer="No", sentences=[sentence])
-    html = render_answer(said, 0.5)
+    html = render_answer(said)
     assert '<strong class="qa-reply">No.</strong> Evil is not related' in html
-    assert "qa-reply" not in render_answer(answer, 0.5)  # "Evil" is marked instead
+    assert "qa-reply" not in render_answer(answer)  # "Evil" is marked instead
     unsure = replace(said, short_answer=None)
-    assert "qa-reply" not in render_answer(unsure, 0.5)
+    assert "qa-reply" not in render_answer(unsure)
