@@ -9,9 +9,10 @@ brings its own, and a ``Settings`` value (flag or ``QA_*``) overrides one for a 
 ``qa calibrate`` fits them: every question of the chosen SQuAD articles (and seeds-qa) is
 asked once with abstention off, recording the sentence score, the log-odds and the F1 of the
 answer shown; each rule of a grid is then replayed exactly (a rule only accepts or refuses the
-answer already chosen). The rule kept has the best SQuAD 2.0 F1 (an abstention scores 1 on an
-unanswerable question and 0 on an answerable one) among those that keep every seeds-qa
-question right, when any does.
+answer already chosen). The rule kept has the best balanced F1 (the mean of the answer F1 on
+answerable questions, an abstention scoring 0, and the no-answer accuracy on unanswerable
+ones: unlike SQuAD 2.0's F1 it does not depend on how many of the questions fitted on are
+unanswerable) among those that keep every seeds-qa question right, when any does.
 """
 
 from __future__ import annotations
@@ -141,6 +142,9 @@ class Asked:
         no, has = ~ok[~self.answerable], ok[self.answerable]
         f1 = np.where(self.answerable, self.f1 * ok, ~ok)
         out = {"f1": round(100 * float(np.mean(f1)), 2) if len(f1) else 0.0}
+        answered_f1 = float(np.mean((self.f1 * ok)[self.answerable])) if len(has) else 0.0
+        balanced = (answered_f1 + float(np.mean(no))) / 2 if len(no) else answered_f1
+        out["balanced_f1"] = round(100 * balanced, 2)
         out["has_answer_accuracy"] = round(float(np.mean(has)), 3) if len(has) else 0.0
         if len(no):
             out["no_answer_accuracy"] = round(float(np.mean(no)), 3)
@@ -178,7 +182,7 @@ ANSWER_ALL = {"min_confidence": 0.0, "answer_odds_weight": 0.0, "min_answer_odds
 
 def fit(fitting: Asked, seeds: Asked | None = None) -> tuple[float, float, bool]:
     """(odds weight, threshold, whether seeds-qa stayed all right) of the rule with the best
-    SQuAD 2.0 F1 on ``fitting`` among those keeping every seeds-qa question right (among all
+    balanced F1 on ``fitting`` among those keeping every seeds-qa question right (among all
     rules when none does)."""
     best: tuple[float, float, float, bool] | None = None
     for weight in WEIGHTS:
@@ -186,7 +190,7 @@ def fit(fitting: Asked, seeds: Asked | None = None) -> tuple[float, float, bool]
             seeds_ok = seeds is None or bool(
                 np.all(seeds.answered(weight, threshold) == seeds.answerable)
             )
-            f1 = fitting.measure(weight, threshold)["f1"]
+            f1 = fitting.measure(weight, threshold)["balanced_f1"]
             key = (seeds_ok, f1)
             if best is None or key > (best[3], best[2]):
                 best = (weight, threshold, f1, seeds_ok)

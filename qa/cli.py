@@ -462,7 +462,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = evaluate_beir(args.beir, settings, split=args.split or "test", **sample, **common)
     else:
         result = evaluate_seeds_qa(args.seeds_qa, settings, corpus=args.corpus, **common)
-    print(json.dumps(result, indent=1) if args.json else format_table(result))
+    if args.json:  # each score's standard error beside the scores
+        print(json.dumps({**result, "stderr": getattr(result, "stderr", {})}, indent=1))
+    else:
+        print(format_table(result))
     return 0
 
 

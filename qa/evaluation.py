@@ -867,8 +867,9 @@ def calibrate(
         "questions": len(fitting.f1),
         "unanswerable": int((~fitting.answerable).sum()),
         "seeds_qa": Path(seeds_qa).name if seeds_qa is not None else None,
-        "objective": "best SQuAD 2.0 F1 (an abstention scores 1 on an unanswerable question) "
-        "among the rules keeping every seeds-qa question right",
+        "objective": "best balanced F1 (the mean of answer F1 on answerable questions and "
+        "no-answer accuracy on unanswerable ones) among the rules keeping every seeds-qa "
+        "question right",
         "settings": {"mode": settings.mode, "k": settings.k, "rerank": settings.rerank},
     }
     found = Calibration(threshold, weight, 0.0, fitted_on, accuracies)

@@ -297,8 +297,14 @@ def train_reader(
     files = [squad] if isinstance(squad, str | Path) else list(squad)
     train, held, titles, held_titles = _data(files, config)
     held_out = len(held)
+    trained_titles = set(titles) - set(held_titles)
     for file in evaluate:
-        held += read_examples(file)[1]
+        eval_titles, more = read_examples(file)
+        shared = sorted(set(eval_titles) & trained_titles)
+        if shared:
+            log(f"warning: --eval {file} shares {len(shared)} article(s) with the training data "
+                f"({', '.join(shared[:3])}…): its scores are not on unseen articles")  # fmt: skip
+        held += more
     negatives = hard_negatives(train, config.negatives, config.seed)
     torch.manual_seed(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
@@ -765,10 +771,12 @@ def model_card(record: dict[str, Any]) -> str:
     negatives = record.get("train_negatives", 0)
     if negatives:
         taught += (
-            f", and {negatives} other paragraphs that do not answer them (each question's best "
-            "BM25 match without its answer, target `[CLS]`: they teach it which passages do "
-            "not answer, for reranking and abstention)"
+            f", and {negatives} other paragraphs that do not answer them (the best BM25 match "
+            "of the question's own article without its answer, target `[CLS]`: they teach it "
+            "which passages do not answer, for reranking and abstention)"
         )
+    if cfg.get("max_questions"):
+        taught += f" (a seeded sample of {cfg['max_questions']} questions)"
     held_no = record.get("held_out_unanswerable", 0)
     held_note = f" ({held_no} unanswerable)" if held_no else ""
     base = record.get("base_training")
@@ -798,17 +806,18 @@ passage and points at the answer's first and last token; `[CLS]` means "not in t
 
 - Data: `{record["data"]}`, {record["train_questions"]} questions{taught}
   ({record["train_windows"]} windows), all articles but the held-out ones.
-- Held out: {record["held_out_questions"]} questions{held_note}
-  of {", ".join(record["held_out_articles"])}.
+- Scored: {record["held_out_questions"]} questions{held_note}
+  of {", ".join([*record["held_out_articles"], *record.get("evaluated_on", [])])}.
 - Settings: {cfg["epochs"]} epochs, AdamW lr {cfg["lr"]}, weight decay {cfg["weight_decay"]},
   batch {cfg["batch_size"]} grouped by length, {cfg["warmup"]:.0%} linear warm-up then linear
   decay, windows of {cfg["max_tokens"]} tokens with stride {cfg["stride"]}, seed {cfg["seed"]},
-  fp32 on CPU; weights stored as fp16 safetensors.
+  {cfg.get("precision", "fp32")} autocast ("auto": bf16 where the CPU or GPU has it); weights
+  stored as fp16 safetensors.
 - Time: {record["train_seconds"] / 60:.1f} minutes.{started}
 
 Reproduce: {reproduce}.
 
-## Scores on the held-out articles, gold paragraph given (closed setting)
+## Scores on the questions it was not trained on, gold paragraph given (closed setting)
 
 Exact match and F1 are on the answerable questions (the best span, official SQuAD
 normalisation, best over the gold answers); no-answer and has-answer accuracy, where there are
@@ -838,7 +847,10 @@ def _encoder(record: dict[str, Any]) -> str:
 def _commands(record: dict[str, Any], out: str = "DIR") -> list[str]:
     """The ``qa train-reader`` commands that rebuild a reader, its base's first."""
     cfg, base = record["config"], record.get("base_training")
-    flags = f" --negatives {cfg['negatives']}" if cfg.get("negatives") else ""
+    flags = f" --max-questions {cfg['max_questions']}" if cfg.get("max_questions") else ""
+    flags += f" --negatives {cfg['negatives']:g}" if cfg.get("negatives") else ""
+    flags += f" --batch-size {cfg['batch_size']}" if cfg.get("batch_size", 16) != 16 else ""
+    flags += f" --eval {' '.join(record['evaluated_on'])}" if record.get("evaluated_on") else ""
     flags += f" --base {cfg['base']}" if base or cfg.get("mix_base") else ""
     flags += f" --mix-base {cfg['mix_base']}" if cfg.get("mix_base") else ""
     before = _commands(base, out=str(cfg["base"])) if base else []

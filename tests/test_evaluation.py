@@ -53,7 +53,8 @@ def scores(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[dict[str, An
     code, out, err = run_eval(capsys, *args, "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert list(result) == list(KEYS)
+    errors = result.pop("stderr")  # each averaged score's standard error
+    assert list(result) == list(KEYS) and set(errors) <= set(KEYS)
     with capsys.disabled():  # shown with -s, kept out of the next captured output
         print(f"\n{' '.join(args)}: {result}")
     return result, err
