@@ -26,6 +26,7 @@ from qa.evaluation import (
     format_table,
     held_out,
     normalize_answer,
+    of_articles,
     read_beir,
     read_squad,
     retrieval_metrics,
@@ -374,6 +375,27 @@ def test_squad_paragraphs_repeated_empty_or_with_empty_answers(
     assert items[1].golds == ("the World's Fair",)
     assert "1 paragraphs of" in err and "article 1 paragraph 3" in err and "cache" not in err
     assert "1 answers of" in err and "empty text" in err
+
+
+def test_questions_of_some_articles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--articles`` asks only those articles' questions, ``--skip-articles`` none of theirs
+    (a file split between fitting a calibration and scoring it); an unknown title is an error
+    naming it, and the flags need --squad."""
+    text = "The tower was completed in 1889."
+    qas = [{"question": "When?", "answers": [{"text": "1889", "answer_start": 27}]}]
+    data = [{"title": t, "paragraphs": [{"context": f"{text} ({t})", "qas": qas}]}
+            for t in ("Paris", "Rome", "Oslo")]  # fmt: skip
+    path = _squad_file(tmp_path / "three.json", data)
+    _, items = read_squad(path)
+    assert [i.article for i in of_articles(path, items, ["Rome"])] == [1]
+    assert [i.article for i in of_articles(path, items, (), ["Rome"])] == [0, 2]
+    assert of_articles(path, items) == items
+    with pytest.raises(EvalError, match="no article titled 'Lima'"):
+        of_articles(path, items, ["Lima"])
+    with pytest.raises(EvalError, match="articles chosen"):
+        of_articles(path, items, ["Rome"], ["Rome"])
+    code, _, err = run_eval(capsys, "--seeds-qa", str(DATA / "seeds-qa.jsonl"), "--articles", "X")
+    assert code == 2 and "--articles does not apply" in err
 
 
 def test_beir_mistakes_are_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
