@@ -69,8 +69,8 @@ def main() -> int:
         return 1
     settings = Settings.from_env(rerank=0, **({"reader": args.reader} if args.reader else {}))
     try:
-        corpus, items, articles = _parse_squad(args.squad)
-        items = held_out(items, args.holdout, articles)
+        corpus, items, titles = _parse_squad(args.squad)
+        items = held_out(items, args.holdout, len(titles))
     except EvalError as exc:
         print(f"error: {exc}")
         return 1

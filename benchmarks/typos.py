@@ -74,8 +74,8 @@ def main() -> int:
         print(f"skipped: no SQuAD file at {args.squad} (give --squad or QA_SHARED_EVAL)")
         return 0
     try:
-        corpus, items, articles = _parse_squad(args.squad)
-        items = held_out(items, args.holdout, articles)
+        corpus, items, titles = _parse_squad(args.squad)
+        items = held_out(items, args.holdout, len(titles))
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

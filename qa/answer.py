@@ -48,7 +48,7 @@ from qa.names import (
     stop_words,
     unnamed,
 )
-from qa.reader import Reader, Span, asks, reader_for, resolve_reader_dir, row_view
+from qa.reader import Reader, Span, asks, reader_for, row_view
 from qa.replies import Reply, reply
 from qa.retrieval import Hit, Searcher, Source, clean_query, open_searcher
 from qa.tables import has_table
@@ -435,8 +435,7 @@ class Answerer:
         self.settings = searcher.settings
         self.reader = reader if reader is not None else reader_for(self.settings)
         #: the abstention rule of this reader (its calibration.json, with any setting given)
-        folder = getattr(self.reader, "folder", None) or resolve_reader_dir(self.settings.reader)
-        self.calibration = calibration.for_settings(self.settings, folder)
+        self.calibration = calibration.for_settings(self.settings, self.reader.folder)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         started = time.perf_counter()

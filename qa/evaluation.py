@@ -302,11 +302,11 @@ def read_squad(path: Path | str) -> tuple[Corpus, list[Item]]:
     return corpus, items
 
 
-def _parse_squad(path: Path | str) -> tuple[Corpus, list[Item], int]:
-    """``read_squad``'s corpus and questions, and how many articles the file has (with those
-    that have no questions, as ``qa train-reader --holdout`` counts them). A paragraph text
-    that occurs more than once (a file that repeats the paragraph under each of its
-    questions) is one document, so every copy's questions find it."""
+def _parse_squad(path: Path | str) -> tuple[Corpus, list[Item], list[str]]:
+    """``read_squad``'s corpus and questions, and the titles of every article of the file
+    (with those that have no questions, as ``qa train-reader --holdout`` counts them). A
+    paragraph text that occurs more than once (a file that repeats the paragraph under each
+    of its questions) is one document, so every copy's questions find it."""
     titles, paragraphs, questions = squad_questions(path)
     corpus: Corpus = {}
     rel_of: dict[str, str] = {}
@@ -319,7 +319,7 @@ def _parse_squad(path: Path | str) -> tuple[Corpus, list[Item], int]:
         Item(q.question, {rel_of[q.context]: 1.0} if q.golds else {}, q.golds, q.article)
         for q in questions
     ]
-    return corpus, _some(items, str(path)), len(titles)
+    return corpus, _some(items, str(path)), titles
 
 
 def read_beir(folder: Path | str, split: str = "test") -> tuple[Corpus, list[Item]]:
@@ -676,10 +676,10 @@ def evaluate_squad(
     """Retrieval and answer scores on a SQuAD v1.1 or v2.0 file (all paragraphs indexed), or
     with ``gold_context`` the reader's scores on each question's own paragraph. Only the
     questions of ``articles`` (titles) are asked where given, none of ``skip_articles``."""
-    corpus, items, count = _parse_squad(path)
+    corpus, items, titles = _parse_squad(path)
     if holdout is not None:
-        items = held_out(items, holdout, count)
-    items = of_articles(path, items, articles, skip_articles)
+        items = held_out(items, holdout, len(titles))
+    items = of_articles(path, titles, items, articles, skip_articles)
     if gold_context:  # only answerable questions are read: --limit samples among them
         answerable = [i for i in items if i.golds and i.relevant]
         if len(answerable) < len(items):
@@ -691,13 +691,17 @@ def evaluate_squad(
 
 
 def of_articles(
-    path: Path | str, items: list[Item], keep: Sequence[str] = (), skip: Sequence[str] = ()
+    path: Path | str,
+    titles: Sequence[str],
+    items: list[Item],
+    keep: Sequence[str] = (),
+    skip: Sequence[str] = (),
 ) -> list[Item]:
-    """The questions of the articles titled ``keep`` (all when empty), less those of ``skip``:
-    a file's articles split between fitting a calibration and scoring it."""
+    """The questions of the articles titled ``keep`` (all when empty), less those of ``skip``,
+    of the file at ``path`` whose article titles are ``titles``: a file's articles split
+    between fitting a calibration and scoring it."""
     if not keep and not skip:
         return items
-    titles = squad_questions(path)[0]
     unknown = sorted((set(keep) | set(skip)) - set(titles))
     if unknown:
         raise EvalError(f"{path} has no article titled {', '.join(map(repr, unknown))}")
@@ -834,8 +838,8 @@ def calibrate(
     parts: list[cal.Asked] = []
     described: list[dict[str, Any]] = []
     for path in files:
-        corpus, items, _ = _parse_squad(path)
-        items = _sample(of_articles(path, items, articles, skip_articles), limit, seed)
+        corpus, items, titles = _parse_squad(path)
+        items = _sample(of_articles(path, titles, items, articles, skip_articles), limit, seed)
         searcher, _ = _cached_index(*_write_corpus(corpus, cache), everything, cache)
         say(f"asking {len(items)} questions of {Path(path).name} with abstention off")
         parts.append(cal.ask_all(Answerer(searcher), items))

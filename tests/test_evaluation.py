@@ -387,13 +387,14 @@ def test_questions_of_some_articles(tmp_path: Path, capsys: pytest.CaptureFixtur
             for t in ("Paris", "Rome", "Oslo")]  # fmt: skip
     path = _squad_file(tmp_path / "three.json", data)
     _, items = read_squad(path)
-    assert [i.article for i in of_articles(path, items, ["Rome"])] == [1]
-    assert [i.article for i in of_articles(path, items, (), ["Rome"])] == [0, 2]
-    assert of_articles(path, items) == items
+    titles = ["Paris", "Rome", "Oslo"]
+    assert [i.article for i in of_articles(path, titles, items, ["Rome"])] == [1]
+    assert [i.article for i in of_articles(path, titles, items, (), ["Rome"])] == [0, 2]
+    assert of_articles(path, titles, items) == items
     with pytest.raises(EvalError, match="no article titled 'Lima'"):
-        of_articles(path, items, ["Lima"])
+        of_articles(path, titles, items, ["Lima"])
     with pytest.raises(EvalError, match="articles chosen"):
-        of_articles(path, items, ["Rome"], ["Rome"])
+        of_articles(path, titles, items, ["Rome"], ["Rome"])
     code, _, err = run_eval(capsys, "--seeds-qa", str(DATA / "seeds-qa.jsonl"), "--articles", "X")
     assert code == 2 and "--articles does not apply" in err
 
@@ -561,7 +562,8 @@ def test_held_out_questions_are_those_of_the_last_articles(tmp_path: Path) -> No
     data = json.loads(squad.read_text(encoding="utf-8"))
     data["data"].append({"title": "Appendix", "paragraphs": [{"context": "End.", "qas": []}]})
     squad.write_text(json.dumps(data), encoding="utf-8")
-    _, items, articles = _parse_squad(squad)
+    _, items, titles = _parse_squad(squad)
+    articles = len(titles)
     titles, examples = read_examples(squad)
     assert articles == len(titles) == 4 and split(titles, examples, 1)[1] == []
     with pytest.raises(EvalError, match="no questions in held-out"):

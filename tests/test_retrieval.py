@@ -11,7 +11,7 @@ import qa
 from qa.answer import Answerer
 from qa.config import ConfigError, Settings
 from qa.duplicates import jaccard, shingles
-from qa.reader import Reader, Span
+from qa.reader import DEFAULT_READER_DIR, Reader, Span
 from qa.retrieval import QueryError, Searcher, clean_query, is_question
 from tests.conftest import seeds_qa
 
@@ -85,6 +85,8 @@ def test_other_index_dir_without_index_is_an_error(tmp_path: Path) -> None:
 
 class _FavouringReader:
     """A stand-in reader: sure of an answer only in passages containing ``word``."""
+
+    folder = DEFAULT_READER_DIR  # whose calibration an answerer takes
 
     def __init__(self, word: str) -> None:
         self.word = word
