@@ -208,6 +208,14 @@ def parser() -> argparse.ArgumentParser:
         help="train on a seeded sample of N questions (default 0: all)",
     )
     tr.add_argument(
+        "--skip-questions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="leave out the N questions that --max-questions N (same --seed) trains on: with "
+        "--base that reader, train it on the rest (default 0)",
+    )
+    tr.add_argument(
         "--eval",
         type=Path,
         nargs="+",
@@ -505,6 +513,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         base=args.base,
         mix_base=args.mix_base,
         max_questions=args.max_questions,
+        skip_questions=args.skip_questions,
         precision=args.precision,
         checkpoint_minutes=args.checkpoint_minutes,
     )

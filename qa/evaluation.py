@@ -837,9 +837,17 @@ def calibrate(
     cache = _cache(cache_dir)
     parts: list[cal.Asked] = []
     described: list[dict[str, Any]] = []
-    for path in files:
-        corpus, items, titles = _parse_squad(path)
-        items = _sample(of_articles(path, titles, items, articles, skip_articles), limit, seed)
+    parsed = [(path, *_parse_squad(path)) for path in files]
+    every = {t for *_, titles in parsed for t in titles}
+    unknown = sorted((set(articles) | set(skip_articles)) - every)
+    if unknown:  # a title may name an article of any one of the files
+        raise EvalError(f"no file has an article titled {', '.join(map(repr, unknown))}")
+    for path, corpus, items, titles in parsed:
+        keep = [t for t in articles if t in titles]
+        if articles and not keep:
+            continue  # none of the chosen articles is in this file
+        skip = [t for t in skip_articles if t in titles]
+        items = _sample(of_articles(path, titles, items, keep, skip), limit, seed)
         searcher, _ = _cached_index(*_write_corpus(corpus, cache), everything, cache)
         say(f"asking {len(items)} questions of {Path(path).name} with abstention off")
         parts.append(cal.ask_all(Answerer(searcher), items))

@@ -70,6 +70,9 @@ class TrainConfig:
     negatives: float = 0.0
     mix_base: float = 0.0  # share of the base reader's weights averaged into the result
     max_questions: int = 0  # a seeded sample of this many training questions; 0 = all
+    #: leave out the questions a ``max_questions=N`` run with this seed drew, so a reader
+    #: trained on them can go on (``--base``) to the rest without seeing any twice
+    skip_questions: int = 0
     precision: str = "auto"  # bf16 autocast where the CPU (or GPU) has it, else fp32
     checkpoint_minutes: float = 5.0  # how often the run's state is saved for --resume
 
@@ -180,12 +183,14 @@ def hard_negatives(
     return out
 
 
-def sample(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
-    """``n`` examples drawn without replacement by ``seed``, in file order (all when n is 0
-    or at least their number)."""
-    if not 0 < n < len(examples):
+def sample(examples: Sequence[Example], n: int, seed: int, skip: int = 0) -> list[Example]:
+    """``n`` examples (0: all that are left) drawn without replacement by ``seed``, after the
+    first ``skip`` draws, in file order. The draws are one seeded permutation, so ``skip=N``
+    takes exactly the examples that ``n=N`` did not."""
+    if skip <= 0 and not 0 < n < len(examples):
         return list(examples)
-    keep = sorted(random.Random(seed).sample(range(len(examples)), n))
+    order = random.Random(seed).sample(range(len(examples)), len(examples))
+    keep = sorted(order[skip : skip + n] if n else order[skip:])
     return [examples[i] for i in keep]
 
 
@@ -437,6 +442,8 @@ def _check(config: TrainConfig, out: Path) -> Path:
         raise ConfigError(f"--negatives must be 0 or more, not {config.negatives:g}")
     if config.max_questions < 0:
         raise ConfigError(f"--max-questions must be 0 (all) or more, not {config.max_questions}")
+    if config.skip_questions < 0:
+        raise ConfigError(f"--skip-questions must be 0 or more, not {config.skip_questions}")
     if config.precision not in ("auto", "bf16", "fp32"):
         raise ConfigError(f"--precision must be auto, bf16 or fp32, not {config.precision!r}")
     check_out(out)
@@ -471,7 +478,13 @@ def _data(
             f"no answerable question is left to train on in {files[0]} once the last "
             f"{config.holdout} article(s) are held out"
         )
-    return sample(train, config.max_questions, config.seed), held, titles, held_titles
+    picked = sample(train, config.max_questions, config.seed, config.skip_questions)
+    if not any(e.golds for e in picked):
+        raise ConfigError(
+            f"--skip-questions {config.skip_questions} leaves no answerable question of "
+            f"{len(train)} to train on"
+        )
+    return picked, held, titles, held_titles
 
 
 def _training_precision(precision: str, device: str) -> str:
@@ -777,6 +790,11 @@ def model_card(record: dict[str, Any]) -> str:
         )
     if cfg.get("max_questions"):
         taught += f" (a seeded sample of {cfg['max_questions']} questions)"
+    if cfg.get("skip_questions"):
+        taught += (
+            f" (the questions left once the {cfg['skip_questions']} of a "
+            f"`--max-questions {cfg['skip_questions']}` run are set aside)"
+        )
     held_no = record.get("held_out_unanswerable", 0)
     held_note = f" ({held_no} unanswerable)" if held_no else ""
     base = record.get("base_training")
@@ -848,6 +866,7 @@ def _commands(record: dict[str, Any], out: str = "DIR") -> list[str]:
     """The ``qa train-reader`` commands that rebuild a reader, its base's first."""
     cfg, base = record["config"], record.get("base_training")
     flags = f" --max-questions {cfg['max_questions']}" if cfg.get("max_questions") else ""
+    flags += f" --skip-questions {cfg['skip_questions']}" if cfg.get("skip_questions") else ""
     flags += f" --negatives {cfg['negatives']:g}" if cfg.get("negatives") else ""
     flags += f" --batch-size {cfg['batch_size']}" if cfg.get("batch_size", 16) != 16 else ""
     flags += f" --eval {' '.join(record['evaluated_on'])}" if record.get("evaluated_on") else ""

@@ -138,4 +138,13 @@ def test_qa_calibrate_writes_the_rule_into_the_reader_folder(
     assert saved.accuracies["seeds_qa_right"] == 1.0
     assert 0 <= saved.accuracies["no_answer_accuracy"] <= 1
     assert main([*args[:3], "--articles", "Nowhere", *args[5:]]) == 2
-    assert "has no article titled 'Nowhere'" in capsys.readouterr().err
+    assert "no file has an article titled 'Nowhere'" in capsys.readouterr().err
+    # a title names an article of any one file: each file gives the chosen articles it has
+    other = json.loads(squad.read_text(encoding="utf-8"))
+    other["data"] = [dict(a, title="Barley") for a in other["data"] if a["title"] == "Wheat"]
+    barley = tmp_path / "barley.json"
+    barley.write_text(json.dumps(other), encoding="utf-8")
+    asked = sum(len(p["qas"]) for a in other["data"] for p in a["paragraphs"])
+    both = [*args[:2], str(squad), str(barley), "--articles", "Panjshir", "Barley", *args[5:]]
+    assert main(both) == 0, capsys.readouterr().err
+    assert load(reader).fitted_on["questions"] == 3 + asked

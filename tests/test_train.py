@@ -455,6 +455,9 @@ def test_max_questions_trains_on_a_seeded_sample(
     assert len(picked) == 4 and picked == sample(examples, 4, seed=0)
     assert picked == [e for e in examples if e in picked]  # file order kept
     assert sample(examples, 0, 0) == examples and sample(examples, 99, 0) == examples
+    rest = sample(examples, 0, seed=0, skip=4)  # exactly the questions the sample left
+    assert len(rest) == len(examples) - 4 and not set(map(id, rest)) & set(map(id, picked))
+    assert sample(examples, 2, seed=0, skip=4) == [e for e in rest if e in sample(examples, 6, 0)]
     out = ["--out", str(tmp_path / "r"), "--quiet", "--holdout", "1", "--epochs", "1"]
     assert main(["train-reader", "--squad", str(tmp_path / "t.json"), "--max-questions", "3",
                  *out]) == 0  # fmt: skip
@@ -462,3 +465,11 @@ def test_max_questions_trains_on_a_seeded_sample(
     assert main(["train-reader", "--squad", str(tmp_path / "t.json"), "--max-questions", "-1",
                  *out]) == 2  # fmt: skip
     assert "--max-questions must be 0 (all) or more" in capsys.readouterr().err
+    assert main(["train-reader", "--squad", str(tmp_path / "t.json"), "--skip-questions", "2",
+                 *out]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    titles, _ = read_examples(tmp_path / "t.json")
+    assert f"training on {len(split(titles, examples, 1)[0]) - 2} questions" in err
+    assert main(["train-reader", "--squad", str(tmp_path / "t.json"), "--skip-questions",
+                 "9999", *out]) == 2  # fmt: skip
+    assert "leaves no answerable question" in capsys.readouterr().err
