@@ -450,7 +450,7 @@ def test_max_questions_trains_on_a_seeded_sample(
 ) -> None:
     from qa.train import sample
 
-    _, examples = read_examples(tiny_squad(tmp_path / "t.json", articles=5))
+    titles, examples = read_examples(tiny_squad(tmp_path / "t.json", articles=5))
     picked = sample(examples, 4, seed=0)
     assert len(picked) == 4 and picked == sample(examples, 4, seed=0)
     assert picked == [e for e in examples if e in picked]  # file order kept
@@ -468,7 +468,6 @@ def test_max_questions_trains_on_a_seeded_sample(
     assert main(["train-reader", "--squad", str(tmp_path / "t.json"), "--skip-questions", "2",
                  *out]) == 0  # fmt: skip
     err = capsys.readouterr().err
-    titles, _ = read_examples(tmp_path / "t.json")
     assert f"training on {len(split(titles, examples, 1)[0]) - 2} questions" in err
     assert main(["train-reader", "--squad", str(tmp_path / "t.json"), "--skip-questions",
                  "9999", *out]) == 2  # fmt: skip
